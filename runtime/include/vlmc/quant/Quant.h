@@ -35,8 +35,8 @@ enum class Mode { kAffine, kMxfp4, kMxfp8, kNvfp4 };
 // "affine", "mxfp4", "mxfp8", "nvfp4".
 const char *modeName(Mode mode);
 // Inverse of modeName; anything else gives MLX's
-// "[quantize] Invalid quantization mode 'xyz'." error.
-Result<Mode> parseMode(std::string_view name);
+// "[<tag>] Invalid quantization mode 'xyz'." error.
+Result<Mode> parseMode(std::string_view name, const char *tag = "quantize");
 
 enum class DType { kF32, kF16, kBF16, kU8, kU32 };
 
@@ -73,10 +73,11 @@ QuantSpec defaultSpec(Mode mode);
 // Checks bits/groupSize/globalScale against the mode, with MLX's messages,
 // e.g. "[quantize] The requested group size 16 is not supported. ...".
 Status validateSpec(const QuantSpec &spec, const char *tag = "quantize");
-// cols must be a positive multiple of the group size (MLX's divisibility
-// message). Also validates the spec.
+// cols must be a non-negative multiple of the group size (MLX's divisibility
+// message, which prints the shape as "(rows, cols)", or "(..., cols)" when
+// rows < 0). Also validates the spec.
 Status validateShape(const QuantSpec &spec, int64_t cols,
-                     const char *tag = "quantize");
+                     const char *tag = "quantize", int64_t rows = -1);
 
 // Sizes of one quantized row of `cols` elements (spec assumed valid).
 int64_t packedWordsPerRow(const QuantSpec &spec, int64_t cols);
@@ -193,8 +194,11 @@ float computeGlobalScale(const void *w, DType wType, int64_t count);
 // on the thread count.
 //
 // Special values (documented choices, no crash in any case):
-//   * NaN elements do not take part in min/max/amax; affine NaN -> code 0;
-//     fp modes encode NaN as E2M1 +6 / E4M3 NaN.
+//   * NaN elements do not take part in min/max/amax (CUDA's fminf/fmaxf);
+//     an affine NaN gets code 2^bits-1 (CUDA's fminf(NaN, n_bins)); fp modes
+//     encode NaN as E2M1 +6 / E4M3 NaN (0x7F).
+//   * Inf and huge values saturate (fp modes) or produce non-finite affine
+//     scale/bias; codes always stay in range.
 //   * nvfp4 group whose E4M3 scale underflows to 0: element multiplier 0, so
 //     each nibble is +-0 carrying w's sign (Metal's bytes; CUDA's would be
 //     +-6), and dequantization gives exact zeros either way.
