@@ -1,4 +1,5 @@
 #include "dialects/vlm/IR/VlmOps.h"
+#include "dialects/vlm/IR/VerifyHelpers.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -6,19 +7,21 @@
 using namespace mlir;
 using namespace mlir::vlm;
 
-namespace {
+using mlir::vlm::detail::expectDim;
+using mlir::vlm::detail::isStatic;
+using mlir::vlm::detail::verifyQuantizedWeight;
 
-bool isStatic(int64_t dim) { return !ShapedType::isDynamic(dim); }
-
-// Checks `dim == expected` when both are known; dynamic dims are left to the
-// shape-specialisation that happens before code generation.
-LogicalResult expectDim(Operation *op, StringRef what, int64_t dim,
-                        int64_t expected, StringRef rule) {
+// Dynamic dims are left to the shape specialisation before code generation.
+LogicalResult mlir::vlm::detail::expectDim(Operation *op, const Twine &what,
+                                           int64_t dim, int64_t expected,
+                                           StringRef rule) {
   if (isStatic(dim) && isStatic(expected) && dim != expected)
     return op->emitOpError() << what << " is " << dim << " but must be "
                              << expected << " (" << rule << ")";
   return success();
 }
+
+namespace {
 
 // x is [..., K] and the result is [..., N] with the same leading dims and
 // element type; shared by all matmul flavours.
@@ -35,7 +38,7 @@ LogicalResult verifyMatmulShapes(Operation *op, RankedTensorType input,
                              << " differs from input element type "
                              << input.getElementType();
   for (int64_t i = 0; i + 1 < input.getRank(); ++i)
-    if (failed(expectDim(op, "result dim " + std::to_string(i),
+    if (failed(expectDim(op, "result dim " + Twine(i),
                          result.getDimSize(i), input.getDimSize(i),
                          "leading dims follow the input")))
       return failure();
@@ -71,14 +74,27 @@ bool isByteScale(Type t, QuantMode mode) {
 }
 
 template <typename OpT> LogicalResult verifyQuantizedMatmul(OpT op) {
-  Operation *o = op.getOperation();
-  QuantSpecAttr spec = op.getQuant();
+  auto input = cast<RankedTensorType>(op.getInput().getType());
+  int64_t k = input.getRank() ? input.getShape().back() : ShapedType::kDynamic;
+  FailureOr<int64_t> n = verifyQuantizedWeight(
+      op.getOperation(), op.getQuant(), op.getWeight(), op.getScales(),
+      op.getBiases(), op.getGlobalScale(), k);
+  if (failed(n))
+    return failure();
+  return verifyMatmulShapes(op.getOperation(), input,
+                            cast<RankedTensorType>(op.getResult().getType()), *n,
+                            optionalType(op.getBias()));
+}
+
+} // namespace
+
+FailureOr<int64_t> mlir::vlm::detail::verifyQuantizedWeight(
+    Operation *o, QuantSpecAttr spec, Value weightValue, Value scalesValue,
+    Value biasesValue, Value globalScaleValue, int64_t k) {
   QuantMode mode = spec.getMode();
   StringRef modeName = stringifyQuantMode(mode);
-  auto input = cast<RankedTensorType>(op.getInput().getType());
-  auto weight = cast<RankedTensorType>(op.getWeight().getType());
-  auto scales = cast<RankedTensorType>(op.getScales().getType());
-  int64_t k = input.getRank() ? input.getShape().back() : ShapedType::kDynamic;
+  auto weight = cast<RankedTensorType>(weightValue.getType());
+  auto scales = cast<RankedTensorType>(scalesValue.getType());
   unsigned group = spec.getGroupSize();
 
   if (weight.getRank() != 2)
@@ -109,9 +125,9 @@ template <typename OpT> LogicalResult verifyQuantizedMatmul(OpT op) {
     if (!isa<FloatType>(scaleElt) || isByteScale(scaleElt, mode))
       return o->emitOpError() << "affine scales must be f32, f16 or bf16, got "
                               << scaleElt;
-    if (!op.getBiases())
+    if (!biasesValue)
       return o->emitOpError("affine quantization requires per-group biases");
-    auto biases = cast<RankedTensorType>(op.getBiases().getType());
+    auto biases = cast<RankedTensorType>(biasesValue.getType());
     if (biases.getShape() != scales.getShape() ||
         biases.getElementType() != scaleElt)
       return o->emitOpError() << "affine biases " << biases
@@ -122,32 +138,27 @@ template <typename OpT> LogicalResult verifyQuantizedMatmul(OpT op) {
              << modeName << " scales must be uint8 ("
              << (mode == QuantMode::nvfp4 ? "or f8E4M3FN" : "or f8E8M0FNU")
              << "), got " << scaleElt;
-    if (op.getBiases())
+    if (biasesValue)
       return o->emitOpError() << "per-group biases are only used by affine "
                                  "quantization, not "
                               << modeName;
   }
 
-  if (spec.getGlobalScale() != static_cast<bool>(op.getGlobalScale()))
+  if (spec.getGlobalScale() != static_cast<bool>(globalScaleValue))
     return o->emitOpError()
            << (spec.getGlobalScale()
                    ? "the quant spec has a global scale but no global_scale "
                      "operand is given"
                    : "a global_scale operand requires a quant spec with "
                      "global_scale");
-  if (auto gs = op.getGlobalScale()) {
-    auto type = cast<RankedTensorType>(gs.getType());
+  if (globalScaleValue) {
+    auto type = cast<RankedTensorType>(globalScaleValue.getType());
     if (type.hasStaticShape() && type.getNumElements() != 1)
       return o->emitOpError() << "global_scale must hold one f32 value, got "
                               << type;
   }
-
-  return verifyMatmulShapes(o, input,
-                            cast<RankedTensorType>(op.getResult().getType()), n,
-                            optionalType(op.getBias()));
+  return n;
 }
-
-} // namespace
 
 LogicalResult MatmulOp::verify() {
   auto input = cast<RankedTensorType>(getInput().getType());

@@ -72,4 +72,6 @@ def Vlm_QQMatmulOp : Vlm_QuantizedMatmulOp<"qqmatmul",
   }];
 }
 
+include "dialects/vlm/IR/VlmModelOps.td"
+
 #endif // VLM_OPS_TD
