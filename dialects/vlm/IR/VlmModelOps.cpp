@@ -75,6 +75,48 @@ LogicalResult ParameterOp::verify() {
     return emitOpError() << "parameter " << getScope() << "::" << getKey()
                          << " must have a static shape, got "
                          << getResult().getType();
+  if (std::optional<ArrayRef<int64_t>> rows = getRows())
+    if (rows->size() != 2 || (*rows)[0] < 0 || (*rows)[1] <= (*rows)[0])
+      return emitOpError("rows must be [begin, end) with 0 <= begin < end");
+  if (std::optional<ArrayRef<int64_t>> perm = getPermutation()) {
+    SmallVector<bool> seen(perm->size(), false);
+    for (int64_t p : *perm) {
+      if (p < 0 || p >= int64_t(perm->size()) || seen[p])
+        return emitOpError("permutation must be a permutation of 0..rank-1");
+      seen[p] = true;
+    }
+  }
+  return success();
+}
+
+// Product of the static dims and the number of dynamic ones.
+static std::pair<int64_t, int> staticProduct(RankedTensorType t) {
+  int64_t product = 1;
+  int dynamic = 0;
+  for (int64_t d : t.getShape()) {
+    if (ShapedType::isDynamic(d))
+      ++dynamic;
+    else
+      product *= d;
+  }
+  return {product, dynamic};
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType in = tensorType(getInput()), out = getResult().getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("reshape cannot change the element type");
+  auto [inProduct, inDynamic] = staticProduct(in);
+  auto [outProduct, outDynamic] = staticProduct(out);
+  if (inDynamic > 1 || outDynamic > 1 || inDynamic != outDynamic)
+    return emitOpError() << "input and result must have the same number (0 or "
+                            "1) of dynamic dims, got "
+                         << inDynamic << " and " << outDynamic;
+  bool ok = inDynamic == 0 ? inProduct == outProduct
+                           : (inProduct % outProduct == 0 || outProduct % inProduct == 0);
+  if (!ok)
+    return emitOpError() << "cannot reshape " << in << " into " << out
+                         << ": element counts differ";
   return success();
 }
 

@@ -34,8 +34,22 @@ def Vlm_ParameterOp : Vlm_Op<"parameter", [Pure]> {
     later the artifact's weight segment), as IREE's named parameters do.
     Weights never enter the IR as dense constants, so compile time and memory
     do not grow with the model.
+
+    Optional attributes say how the stored tensor becomes the declared one, in
+    this order: `source` names the stored tensor when it differs from `key`;
+    `permutation` transposes it (MLX's channels-last conv weights back to
+    PyTorch order); `rows = [begin, end)` takes a row range (the vision
+    towers' fused qkv split into q, k and v); the declared type may then
+    flatten trailing dims (a Conv3d weight used as a matmul weight) and change
+    a float element type; `quantize` says the stored float tensor is quantized
+    at compile time with that spec — `key` ends in `.weight`, `.scales` or
+    `.biases` for the three parts MLX stores.
   }];
-  let arguments = (ins StrAttr:$key, DefaultValuedStrAttr<StrAttr, "model">:$scope);
+  let arguments = (ins StrAttr:$key, DefaultValuedStrAttr<StrAttr, "model">:$scope,
+                       OptionalAttr<StrAttr>:$source,
+                       OptionalAttr<DenseI64ArrayAttr>:$permutation,
+                       OptionalAttr<DenseI64ArrayAttr>:$rows,
+                       OptionalAttr<Vlm_QuantSpecAttr>:$quantize);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$key attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -94,9 +108,12 @@ def Vlm_RopeOp : Vlm_Op<"rope", [Pure]> {
     slot i takes its position from the stream whose section holds i: Qwen2-VL's
     M-RoPE (k = 3, streams t/h/w) or the vision tower's 2-D RoPE (k = 2,
     rows/cols). Angles are `position · theta^(-2i/D)`, computed in fp32.
+    With `axial` every section is a rotary embedding of its own, of width
+    2·section (frequency index restarting at 0): the vision towers' 2-D RoPE.
   }];
   let arguments = (ins Vlm_FloatTensorM:$input, Vlm_IndexTensor:$positions,
-                       F32Attr:$theta, OptionalAttr<DenseI64ArrayAttr>:$sections);
+                       F32Attr:$theta, OptionalAttr<DenseI64ArrayAttr>:$sections,
+                       UnitAttr:$axial);
   let results = (outs Vlm_FloatTensorM:$result);
   let assemblyFormat = "$input `,` $positions attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -151,6 +168,17 @@ class Vlm_BinaryOp<string mnemonic, string summaryText>
 }
 def Vlm_AddOp : Vlm_BinaryOp<"add", "Elementwise sum (residual connections)">;
 def Vlm_MulOp : Vlm_BinaryOp<"mul", "Elementwise product (gated MLPs)">;
+
+def Vlm_ReshapeOp : Vlm_Op<"reshape", [Pure]> {
+  let summary = "Reinterpret a row-major tensor with another shape";
+  let description = [{ Same elements in the same order. At most one dim of
+    the input and of the result may be dynamic (the sequence length); the
+    static dims then say how it scales. }];
+  let arguments = (ins Vlm_FloatTensorM:$input);
+  let results = (outs Vlm_FloatTensorM:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 def Vlm_PixelShuffleOp : Vlm_Op<"pixel_shuffle", [Pure]> {
   let summary = "Idefics3 connector: fold s×s patch blocks into channels";

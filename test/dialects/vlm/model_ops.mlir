@@ -56,3 +56,21 @@ func.func @vision(%x: tensor<16x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>,
   %5 = vlm.qembedding %ids, %wq scales(%sq) biases(%sq) quant<affine> : (tensor<1x5xi32>, tensor<1500x16xui32>, tensor<1500x2xbf16>, tensor<1500x2xbf16>) -> tensor<1x5x128xbf16>
   return
 }
+
+// -----
+
+// Parameters that are derived from stored tensors; reshapes around attention.
+// CHECK-LABEL: func.func @derived_parameters
+// CHECK: vlm.parameter "vision_tower.blocks.0.attn.qkv.weight" {rows = array<i64: 64, 128>} : tensor<64x64xbf16>
+// CHECK: vlm.parameter "vision_tower.patch_embed.proj.weight" {permutation = array<i64: 0, 4, 1, 2, 3>} : tensor<64x1176xbf16>
+// CHECK: vlm.parameter "language_model.lm_head.scales" {quantize = #vlm.quant<nvfp4, bits = 4, group_size = 16>, source = "lm_head.weight"} : tensor<1508x8xui8>
+// CHECK: vlm.reshape %{{.+}} : (tensor<?x64xf32>) -> tensor<?x4x16xf32>
+// CHECK: vlm.rope %{{.+}}, %{{.+}} {axial, sections = array<i64: 4, 4>, theta = 1.000000e+04 : f32}
+func.func @derived_parameters(%x: tensor<?x64xf32>, %pos: tensor<2x?xi32>) -> tensor<?x4x16xf32> {
+  %k = vlm.parameter "vision_tower.blocks.0.attn.qkv.weight" {rows = array<i64: 64, 128>} : tensor<64x64xbf16>
+  %p = vlm.parameter "vision_tower.patch_embed.proj.weight" {permutation = array<i64: 0, 4, 1, 2, 3>} : tensor<64x1176xbf16>
+  %s = vlm.parameter "language_model.lm_head.scales" {source = "lm_head.weight", quantize = #vlm.quant<nvfp4>} : tensor<1508x8xui8>
+  %h = vlm.reshape %x : (tensor<?x64xf32>) -> tensor<?x4x16xf32>
+  %r = vlm.rope %h, %pos {theta = 1.0e4 : f32, sections = array<i64: 4, 4>, axial} : (tensor<?x4x16xf32>, tensor<2x?xi32>) -> tensor<?x4x16xf32>
+  return %r : tensor<?x4x16xf32>
+}

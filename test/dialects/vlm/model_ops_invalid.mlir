@@ -166,3 +166,35 @@ func.func @add_types(%a: tensor<4xf32>, %b: tensor<4xbf16>) {
   %0 = "vlm.add"(%a, %b) : (tensor<4xf32>, tensor<4xbf16>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @param_rows() {
+  // expected-error @+1 {{rows must be [begin, end) with 0 <= begin < end}}
+  %0 = vlm.parameter "w" {rows = array<i64: 8, 4>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @param_permutation() {
+  // expected-error @+1 {{permutation must be a permutation of 0..rank-1}}
+  %0 = vlm.parameter "w" {permutation = array<i64: 0, 0>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<6x64xf32>) {
+  // expected-error @+1 {{'vlm.reshape' op cannot reshape 'tensor<6x64xf32>' into 'tensor<6x4x8xf32>': element counts differ}}
+  %0 = vlm.reshape %x : (tensor<6x64xf32>) -> tensor<6x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_dynamic(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'vlm.reshape' op input and result must have the same number (0 or 1) of dynamic dims, got 1 and 0}}
+  %0 = vlm.reshape %x : (tensor<?x64xf32>) -> tensor<6x64xf32>
+  return
+}
