@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace vlmc::quant {
 namespace {
@@ -132,41 +133,55 @@ float decodeE2M1(uint8_t code) { return kE2M1Values[code & 0xF]; }
 // E4M3 (fn)
 //===----------------------------------------------------------------------===//
 
+namespace {
+constexpr float pow2(int e) {
+  float r = 1.0f;
+  for (; e > 0; --e)
+    r *= 2.0f;
+  for (; e < 0; ++e)
+    r *= 0.5f;
+  return r;
+}
+
+struct E4M3Table {
+  float v[256];
+  constexpr E4M3Table() : v() {
+    for (int c = 0; c < 256; ++c) {
+      const int exp = (c >> 3) & 0xF, mant = c & 0x7;
+      float mag = exp == 0 ? static_cast<float>(mant) * pow2(-9)
+                           : static_cast<float>(8 + mant) * pow2(exp - 10);
+      if (exp == 15 && mant == 7)
+        mag = std::numeric_limits<float>::quiet_NaN();
+      v[c] = (c & 0x80) ? -mag : mag;
+    }
+  }
+};
+// Decoding sits in every mxfp8 element and nvfp4 scale: a table beats ldexp.
+constexpr E4M3Table kE4M3;
+} // namespace
+
 uint8_t encodeE4M3(float v) {
-  if (std::isnan(v))
+  const uint32_t x = floatBits(v);
+  const uint8_t sign = static_cast<uint8_t>((x >> 24) & 0x80u);
+  const uint32_t ax = x & 0x7FFFFFFFu;
+  if (ax > 0x7F800000u)
     return 0x7F;
-  const uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
-  const float a = std::fabs(v);
-  if (a >= 448.0f) // satfinite: everything above the max (Inf too) -> 448
+  if (ax >= 0x43E00000u) // >= 448 (Inf too): satfinite
     return static_cast<uint8_t>(sign | 0x7E);
-  if (a < 0.015625f) { // below 2^-6: subnormal step 2^-9; 8 -> 0x08 = 2^-6
-    float m = detail::roundHalfEven(a * 512.0f);
+  if (ax < 0x3C800000u) { // below 2^-6: subnormal step 2^-9; 8 -> 0x08 = 2^-6
+    float m = detail::roundHalfEven(bitsFloat(ax) * 512.0f);
     return static_cast<uint8_t>(sign | static_cast<uint8_t>(m));
   }
-  int e2;
-  std::frexp(a, &e2);
-  int exp = e2 - 1; // a in [2^exp, 2^(exp+1)), exp in [-6, 8]
-  float m = detail::roundHalfEven(std::ldexp(a, 3 - exp)); // in [8, 16]
-  if (m == 16.0f) {
-    ++exp;
-    m = 8.0f;
-  }
-  int code = ((exp + 7) << 3) | (static_cast<int>(m) - 8);
-  if (code > 0x7E)
+  // Normal: keep 3 mantissa bits with RNE on the fp32 pattern; a carry out of
+  // the mantissa correctly bumps the exponent.
+  const uint32_t r = ax + 0x7FFFFu + ((ax >> 20) & 1u);
+  uint32_t code = ((((r >> 23) - 127u + 7u)) << 3) | ((r >> 20) & 0x7u);
+  if (code > 0x7Eu) // [448, 464) cannot get here; kept as a guard
     code = 0x7E;
   return static_cast<uint8_t>(sign | code);
 }
 
-float decodeE4M3(uint8_t code) {
-  const bool neg = (code & 0x80) != 0;
-  const int exp = (code >> 3) & 0xF;
-  const int mant = code & 0x7;
-  if (exp == 15 && mant == 7)
-    return std::nanf("");
-  float mag = exp == 0 ? std::ldexp(static_cast<float>(mant), -9)
-                       : std::ldexp(static_cast<float>(8 + mant), exp - 10);
-  return neg ? -mag : mag;
-}
+float decodeE4M3(uint8_t code) { return kE4M3.v[code]; }
 
 //===----------------------------------------------------------------------===//
 // E8M0
