@@ -236,6 +236,10 @@ Status dequantize(const QuantizedWeightView &w, float *out, int numThreads = 0);
 // x [M, K] quantized row by row along K with `spec` (dynamic scales, the same
 // encode rules as quantize), then dequantized back to fp32 into out [M, K].
 // globalScale as for quantize (nvfp4 only, iff spec.globalScale).
+// Differences from MLX's emulated qqmm: MLX rounds x-hat to x's dtype (we keep
+// fp32, which is exact except with a global scale), and its CUDA fake-quant
+// kernel decodes with S * (1 / (2688/g)) where dequantize uses S * (g/2688),
+// which can differ in the last fp32 bit.
 Status fakeQuantizeRows(const float *x, int64_t M, int64_t K,
                         const QuantSpec &spec, float *out,
                         std::optional<float> globalScale = std::nullopt);
@@ -247,7 +251,9 @@ Status qmatmulRef(const float *x, int64_t M, int64_t K,
 
 // y = fakeQuantizeRows(x) . dequant(W)^T (+ bias): MLX's qqmm semantics,
 // activations quantized with the weight's mode/bits/group size. For nvfp4,
-// globalScaleX and w.globalScale must be both given or both absent.
+// globalScaleX and w.globalScale must be both given or both absent. MLX only
+// documents nvfp4/mxfp8 here; affine and mxfp4 are accepted and follow the
+// same rule. (MLX's QQLinear has no bias; the bias is our extension.)
 Status qqmatmulRef(const float *x, int64_t M, int64_t K,
                    const QuantizedWeightView &w,
                    std::optional<float> globalScaleX, const float *biasOrNull,
