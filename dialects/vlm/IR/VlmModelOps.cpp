@@ -271,8 +271,8 @@ LogicalResult PixelShuffleOp::verify() {
     return emitOpError() << "scale must be >= 1, got " << s;
   if (in.getRank() != 3 || out.getRank() != 3)
     return emitOpError("input and result must be [tiles, patches, channels]");
-  if (!in.hasStaticShape())
-    return emitOpError("input must have a static shape");
+  if (!detail::isStatic(in.getDimSize(1)) || !detail::isStatic(in.getDimSize(2)))
+    return emitOpError("patches and channels must be static");
   int64_t patches = in.getDimSize(1);
   int64_t side = static_cast<int64_t>(std::llround(std::sqrt(double(patches))));
   if (side * side != patches || side % s != 0)

@@ -1,0 +1,92 @@
+#include "compiler/importer/WeightCatalog.h"
+
+#include "ModelSpec.h" // vlm-convert's HF -> MLX naming (mlx-vlm sanitize)
+
+namespace vlmc::compiler {
+
+namespace {
+
+convert::Family toConvertFamily(model::Family family) {
+  switch (family) {
+  case model::Family::kQwen2VL: return convert::Family::kQwen2VL;
+  case model::Family::kQwen2_5VL: return convert::Family::kQwen2_5VL;
+  case model::Family::kIdefics3: return convert::Family::kIdefics3;
+  case model::Family::kLlama: return convert::Family::kLlama;
+  }
+  return convert::Family::kLlama;
+}
+
+std::string embedTokensName(model::Family family) {
+  return family == model::Family::kIdefics3
+             ? "language_model.embed_tokens.weight"
+             : "language_model.model.embed_tokens.weight";
+}
+
+} // namespace
+
+Result<WeightCatalog> WeightCatalog::fromCheckpoint(const io::Checkpoint &checkpoint,
+                                                    const model::ModelConfig &config) {
+  convert::ModelSpec spec;
+  spec.family = toConvertFamily(config.family);
+  spec.modelType = config.modelType;
+  spec.tieWordEmbeddings = config.text.tieWordEmbeddings;
+
+  WeightCatalog catalog;
+  for (const std::string &name : checkpoint.names()) {
+    const io::TensorView *view = checkpoint.find(name);
+    std::optional<convert::NameMapping> mapped =
+        convert::mapName(spec, name, view->shape);
+    if (!mapped)
+      continue;
+    StoredTensor tensor{name, view->dtype, view->shape, {}};
+    // mapName transposes PyTorch conv weights to MLX's channels-last layout;
+    // when it leaves a conv weight alone, the stored tensor is already
+    // channels-last and the graph (which wants PyTorch order) permutes back.
+    bool channelsLast = mapped->transpose.empty();
+    if (channelsLast && name.find("patch_embed.proj.weight") != std::string::npos &&
+        view->shape.size() == 5)
+      tensor.permutation = {0, 4, 1, 2, 3};
+    else if (channelsLast &&
+             name.find("patch_embedding.weight") != std::string::npos &&
+             view->shape.size() == 4)
+      tensor.permutation = {0, 3, 1, 2};
+    auto [it, inserted] = catalog.byCanonical_.emplace(mapped->mlxName, tensor);
+    if (!inserted)
+      return invalidArgument(checkpoint.fileOf(name) + ": tensors '" +
+                             it->second.source + "' and '" + name +
+                             "' both map to " + mapped->mlxName);
+  }
+  // Tied embeddings stored only as lm_head (TinyStories records the alias
+  // model.embed_tokens.weight -> lm_head.weight in its metadata).
+  std::string embed = embedTokensName(config.family);
+  if (!catalog.contains(embed)) {
+    for (const char *alias : {"lm_head.weight", "language_model.lm_head.weight"})
+      if (const io::TensorView *view = checkpoint.find(alias)) {
+        catalog.byCanonical_[embed] = {alias, view->dtype, view->shape, {}};
+        break;
+      }
+  }
+  return catalog;
+}
+
+WeightCatalog WeightCatalog::synthetic(io::DType dtype) {
+  WeightCatalog catalog;
+  catalog.synthetic_ = true;
+  catalog.syntheticDType_ = dtype;
+  return catalog;
+}
+
+const StoredTensor *WeightCatalog::find(const std::string &canonical) const {
+  auto it = byCanonical_.find(canonical);
+  return it == byCanonical_.end() ? nullptr : &it->second;
+}
+
+bool WeightCatalog::contains(const std::string &canonical) const {
+  return byCanonical_.count(canonical) != 0;
+}
+
+StoredTensor WeightCatalog::syntheticTensor(const std::vector<int64_t> &shape) const {
+  return StoredTensor{"", syntheticDType_, shape, {}};
+}
+
+} // namespace vlmc::compiler
