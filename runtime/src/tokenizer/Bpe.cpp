@@ -1,6 +1,7 @@
 #include "Bpe.h"
 
 #include "JsonUtil.h"
+#include "MergeQueue.h"
 #include "Unicode.h"
 
 #include <algorithm>
@@ -110,6 +111,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::fromJson(const nlohmann::json &j) {
     m->mergeVals_[slot] = MergeInfo{rank, inew->second};
     ++rank;
   }
+  m->numMerges_ = rank;
 
   // Per-byte ids for the byte-level alphabet and for <0xNN> fallback tokens.
   m->byteFastPath_ = m->prefix_.empty() && m->suffix_.empty();
@@ -211,35 +213,22 @@ Status BpeModel::initialSymbols(std::string_view word,
   return Status::ok();
 }
 
-// HF Word::merge_all: a min-heap on (rank, position); an entry is stale when
-// its left symbol was absorbed, has no right neighbour any more, or the pair
-// there no longer merges into the same token.
-void BpeModel::mergeAll(std::vector<Symbol> &syms) const {
+// HF Word::merge_all: pop pending merges by (rank, position); an entry is
+// stale when its left symbol was absorbed, has no right neighbour any more,
+// or the pair there no longer merges into the same token.
+template <class Queue>
+void BpeModel::mergeWith(std::vector<Symbol> &syms, Queue &queue) const {
   const int32_t n = static_cast<int32_t>(syms.size());
   for (int32_t k = 0; k < n; ++k) {
     syms[k].prev = k - 1;
     syms[k].next = k + 1 < n ? k + 1 : -1;
   }
-  struct Entry {
-    uint32_t rank;
-    int32_t pos;
-    TokenId newId;
-  };
-  // Greater-than comparison so std::push_heap keeps the smallest on top.
-  auto cmp = [](const Entry &x, const Entry &y) {
-    return x.rank != y.rank ? x.rank > y.rank : x.pos > y.pos;
-  };
-  thread_local std::vector<Entry> heap;
-  heap.clear();
   for (int32_t k = 0; k + 1 < n; ++k)
     if (const MergeInfo *mi = findMerge(syms[k].id, syms[k + 1].id))
-      heap.push_back(Entry{mi->rank, k, mi->newId});
-  std::make_heap(heap.begin(), heap.end(), cmp);
+      queue.push(MergeEntry{mi->rank, k, mi->newId});
 
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), cmp);
-    Entry top = heap.back();
-    heap.pop_back();
+  MergeEntry top;
+  while (queue.pop(top)) {
     Symbol &left = syms[top.pos];
     if (!left.alive || left.next < 0)
       continue;
@@ -252,23 +241,30 @@ void BpeModel::mergeAll(std::vector<Symbol> &syms) const {
     left.next = right.next;
     if (right.next >= 0)
       syms[right.next].prev = top.pos;
-    if (left.prev >= 0) {
-      if (const MergeInfo *p = findMerge(syms[left.prev].id, left.id)) {
-        heap.push_back(Entry{p->rank, left.prev, p->newId});
-        std::push_heap(heap.begin(), heap.end(), cmp);
-      }
-    }
-    if (left.next >= 0) {
-      if (const MergeInfo *p = findMerge(left.id, syms[left.next].id)) {
-        heap.push_back(Entry{p->rank, top.pos, p->newId});
-        std::push_heap(heap.begin(), heap.end(), cmp);
-      }
-    }
+    if (left.prev >= 0)
+      if (const MergeInfo *p = findMerge(syms[left.prev].id, left.id))
+        queue.push(MergeEntry{p->rank, left.prev, p->newId});
+    if (left.next >= 0)
+      if (const MergeInfo *p = findMerge(left.id, syms[left.next].id))
+        queue.push(MergeEntry{p->rank, top.pos, p->newId});
+  }
+}
+
+void BpeModel::mergeAll(std::vector<Symbol> &syms, bool forceBuckets) const {
+  if (forceBuckets || syms.size() >= kBucketQueueMinSymbols) {
+    thread_local BucketQueue::Storage storage;
+    BucketQueue queue(storage, numMerges_);
+    mergeWith(syms, queue);
+  } else {
+    thread_local std::vector<MergeEntry> storage;
+    HeapQueue queue(storage);
+    mergeWith(syms, queue);
   }
 }
 
 Status BpeModel::tokenizeUncached(std::string_view word, bool byteLevel,
-                                  std::vector<TokenId> &out) const {
+                                  std::vector<TokenId> &out,
+                                  bool forceBuckets) const {
   thread_local std::vector<Symbol> syms;
   syms.clear();
   if (byteLevel && byteFastPath_) {
@@ -285,7 +281,7 @@ Status BpeModel::tokenizeUncached(std::string_view word, bool byteLevel,
     VLMC_RETURN_IF_ERROR(initialSymbols(word, syms));
   }
   if (syms.size() > 1)
-    mergeAll(syms);
+    mergeAll(syms, forceBuckets);
   for (const Symbol &s : syms)
     if (s.alive)
       out.push_back(s.id);

@@ -29,6 +29,12 @@ public:
   Status tokenize(std::string_view word, bool byteLevel,
                   std::vector<TokenId> &out) const;
 
+  // Uncached tokenize; `forceBuckets` picks the long-word merge queue even
+  // for short words (tests compare both queues through this).
+  Status tokenizeUncached(std::string_view word, bool byteLevel,
+                          std::vector<TokenId> &out,
+                          bool forceBuckets = false) const;
+
   std::optional<TokenId> tokenToId(std::string_view token) const;
   const std::string *idToToken(TokenId id) const;
   // One past the largest id.
@@ -52,9 +58,9 @@ private:
   }
   const MergeInfo *findMerge(TokenId a, TokenId b) const;
   Status initialSymbols(std::string_view word, std::vector<Symbol> &syms) const;
-  void mergeAll(std::vector<Symbol> &syms) const;
-  Status tokenizeUncached(std::string_view word, bool byteLevel,
-                          std::vector<TokenId> &out) const;
+  template <class Queue>
+  void mergeWith(std::vector<Symbol> &syms, Queue &queue) const;
+  void mergeAll(std::vector<Symbol> &syms, bool forceBuckets) const;
 
   std::unordered_map<std::string, TokenId> vocab_;
   std::vector<std::string> idToToken_; // "" for holes
@@ -62,6 +68,9 @@ private:
   std::vector<uint64_t> mergeKeys_;
   std::vector<MergeInfo> mergeVals_;
   uint64_t mergeMask_ = 0;
+  uint32_t numMerges_ = 0;
+  // Words with at least this many symbols use the bucket merge queue.
+  static constexpr size_t kBucketQueueMinSymbols = 2048;
 
   std::string unkToken_;
   std::optional<TokenId> unkId_;
