@@ -34,7 +34,53 @@ ThreadScratch &scratch() {
 }
 } // namespace
 
-Result<std::shared_ptr<const Regex>> Regex::compile(std::string_view pattern) {
+// PCRE2 10.42's UCP `\s` still counts U+180E (MONGOLIAN VOWEL SEPARATOR,
+// format character since Unicode 6.3) as space, where Oniguruma, hence HF,
+// follows the White_Space property. Spell `\s` / `\S` out as White_Space,
+// which is exactly tab..CR, NEL and the Z categories.
+std::string rewriteWhitespaceClasses(std::string_view p) {
+  static const char kSpace[] = "\\t\\n\\x0B\\f\\r\\x{85}\\p{Z}";
+  std::string out;
+  bool inClass = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      char e = p[++i];
+      if (e == 's')
+        out += inClass ? std::string(kSpace) : "[" + std::string(kSpace) + "]";
+      else if (e == 'S' && !inClass)
+        out += "[^" + std::string(kSpace) + "]";
+      else
+        out.append({c, e}); // includes \S inside a class: left to PCRE2
+      continue;
+    }
+    if (!inClass && c == '[') {
+      inClass = true;
+      out += c;
+      // A leading ']' (after an optional '^') is a literal member.
+      if (i + 1 < p.size() && p[i + 1] == '^')
+        out += p[++i];
+      if (i + 1 < p.size() && p[i + 1] == ']')
+        out += p[++i];
+      continue;
+    }
+    if (inClass && c == '[' && i + 1 < p.size() && p[i + 1] == ':') {
+      size_t end = p.find(":]", i + 2); // POSIX class such as [:alpha:]
+      if (end != std::string_view::npos) {
+        out.append(p.substr(i, end + 2 - i));
+        i = end + 1;
+        continue;
+      }
+    }
+    if (inClass && c == ']')
+      inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const Regex>> Regex::compile(std::string_view source) {
+  std::string pattern = rewriteWhitespaceClasses(source);
   int err = 0;
   PCRE2_SIZE errOffset = 0;
   pcre2_code *code = pcre2_compile(
@@ -43,7 +89,7 @@ Result<std::shared_ptr<const Regex>> Regex::compile(std::string_view pattern) {
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof(buf));
-    return invalidArgument("cannot compile regex '" + std::string(pattern) +
+    return invalidArgument("cannot compile regex '" + std::string(source) +
                            "' at offset " + std::to_string(errOffset) + ": " +
                            reinterpret_cast<const char *>(buf));
   }

@@ -6,6 +6,7 @@
 #include "vlmc/support/Status.h"
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,5 +30,9 @@ private:
   void *code_ = nullptr; // pcre2_code_8
   bool jit_ = false;
 };
+
+// `\s` / `\S` spelled out as the Unicode White_Space set (what Oniguruma,
+// and so HF, means by them); applied by Regex::compile.
+std::string rewriteWhitespaceClasses(std::string_view pattern);
 
 } // namespace vlmc::tokenizer::detail

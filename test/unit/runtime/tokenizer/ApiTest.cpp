@@ -1,6 +1,8 @@
 // Vocabulary access, special tokens, addSpecialTokens and decode options.
 #include "TestUtil.h"
 
+#include <thread>
+
 namespace vlmc::tokenizer::test {
 namespace {
 
@@ -142,6 +144,29 @@ TEST(TokenizerApiTest, UnknownIdsAreSkippedInDecode) {
   auto text = tok.decode({9707, -5, 99999999, 1879});
   ASSERT_TRUE(text.isOk());
   EXPECT_EQ(*text, "Hello world");
+}
+
+// encode/decode are const and may run concurrently (shared word cache).
+TEST(TokenizerApiTest, ConcurrentEncode) {
+  const Tokenizer &tok = realTokenizer("qwen");
+  const std::string text =
+      "The quick brown fox 123 jumps over the lazy dog. 東京タワー 😀\n";
+  auto expected = tok.encode(text);
+  ASSERT_TRUE(expected.isOk());
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 200; ++k) {
+        auto ids = tok.encode(text + std::to_string(k % 7));
+        auto base = tok.encode(text);
+        if (!base.isOk() || *base != *expected || !ids.isOk())
+          ++mismatches[t];
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 } // namespace
