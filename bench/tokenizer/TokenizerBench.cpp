@@ -131,6 +131,29 @@ void BM_Encode(benchmark::State &state, const std::string &tok,
   state.counters["tokens"] = static_cast<double>(tokens / state.iterations());
 }
 
+// Empty word cache: a freshly loaded tokenizer per iteration (load untimed),
+// so every distinct word goes through BPE merging once.
+void BM_EncodeCold(benchmark::State &state, const std::string &tok,
+                   const std::string &text) {
+  const std::string &input = corpus(text);
+  size_t tokens = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto t = Tokenizer::fromPath(std::string(VLMC_TOKENIZER_TEST_DATA) + "/" +
+                                 tok);
+    state.ResumeTiming();
+    auto ids = t->encode(input);
+    tokens += ids->size();
+    benchmark::DoNotOptimize(ids->data());
+    state.PauseTiming();
+    t = Tokenizer::fromJson("{}"); // free the tokenizer outside the timing
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * input.size()));
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+}
+
 void BM_Decode(benchmark::State &state, const std::string &tok) {
   const Tokenizer &t = tokenizer(tok);
   auto ids = t.encode(corpus("english"));
@@ -171,6 +194,12 @@ ENCODE(smolvlm, rare);
 ENCODE(tinystories, english);
 ENCODE(tinystories, golden);
 ENCODE(tinystories, rare);
+BENCHMARK_CAPTURE(BM_EncodeCold, qwen_english, "qwen", "english")
+    ->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_EncodeCold, qwen_rare, "qwen", "rare")
+    ->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_EncodeCold, tinystories_english, "tinystories", "english")
+    ->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_Decode, qwen, "qwen")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Decode, tinystories, "tinystories")
     ->Unit(benchmark::kMillisecond);
