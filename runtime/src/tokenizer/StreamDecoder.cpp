@@ -13,7 +13,7 @@ bool endsWithReplacement(const std::string &s) {
 } // namespace
 
 Result<std::optional<std::string>> StreamDecoder::step(TokenId id) {
-  const Tokenizer::Impl &impl = *tok_->impl_;
+  const Tokenizer::Impl &impl = *impl_;
   if (prefix_.empty() && !ids_.empty()) {
     auto p = impl.decode(ids_, skipSpecial_);
     if (!p)

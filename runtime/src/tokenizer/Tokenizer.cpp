@@ -193,7 +193,7 @@ Result<std::string> Tokenizer::decode(const std::vector<TokenId> &ids,
 }
 
 StreamDecoder Tokenizer::streamDecoder(bool skipSpecialTokens) const {
-  return StreamDecoder(this, skipSpecialTokens);
+  return StreamDecoder(impl_.get(), skipSpecialTokens);
 }
 
 std::optional<std::string> Tokenizer::idToToken(TokenId id) const {

@@ -102,7 +102,6 @@ public:
 private:
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  friend class StreamDecoder;
 };
 
 // Feed ids one at a time; each step returns the newly completed text, or
@@ -111,7 +110,8 @@ private:
 // produce no new text yet. The output of all steps concatenated equals
 // decode() of all ids whenever decode() does not end in U+FFFD. Mirrors HF's
 // DecodeStream (re-decodes a short window of ids, so context-dependent
-// decoders such as Strip stay right).
+// decoders such as Strip stay right). It refers to the tokenizer's internals:
+// it must not outlive the Tokenizer (moving the Tokenizer is fine).
 class StreamDecoder {
 public:
   Result<std::optional<std::string>> step(TokenId id);
@@ -120,9 +120,9 @@ public:
 
 private:
   friend class Tokenizer;
-  StreamDecoder(const Tokenizer *tok, bool skipSpecial)
-      : tok_(tok), skipSpecial_(skipSpecial) {}
-  const Tokenizer *tok_;
+  StreamDecoder(const Tokenizer::Impl *impl, bool skipSpecial)
+      : impl_(impl), skipSpecial_(skipSpecial) {}
+  const Tokenizer::Impl *impl_;
   bool skipSpecial_;
   std::vector<TokenId> ids_;
   std::string prefix_;

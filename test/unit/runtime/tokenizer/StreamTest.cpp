@@ -42,6 +42,16 @@ TEST(TokenizerStreamTest, StripOnlyAtTheStart) {
   EXPECT_EQ(*s.step(11), std::optional<std::string>("ab"));
 }
 
+TEST(TokenizerStreamTest, SurvivesMovingTheTokenizer) {
+  auto tok = Tokenizer::fromJson(kTinyByteFallbackJson);
+  ASSERT_TRUE(tok.isOk());
+  StreamDecoder s = tok->streamDecoder();
+  Tokenizer moved = std::move(*tok);
+  auto r = s.step(11);
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(*r, std::optional<std::string>("ab"));
+}
+
 TEST(TokenizerStreamTest, ByteLevelSplitsACharacter) {
   const Tokenizer &tok = realTokenizer("qwen");
   // 🐱 needs several byte-level tokens; the stream waits for all of them.
