@@ -105,25 +105,11 @@ uint8_t encodeE2M1(float v) {
     return 0x7;
   const uint8_t sign = std::signbit(v) ? 0x8 : 0x0;
   const float a = std::fabs(v);
-  // Midpoints between neighbours; at a tie the even code wins, which decides
-  // whether each comparison is strict.
-  uint8_t code;
-  if (a > 5.0f)
-    code = 7;
-  else if (a >= 3.5f)
-    code = 6;
-  else if (a > 2.5f)
-    code = 5;
-  else if (a >= 1.75f)
-    code = 4;
-  else if (a > 1.25f)
-    code = 3;
-  else if (a >= 0.75f)
-    code = 2;
-  else if (a > 0.25f)
-    code = 1;
-  else
-    code = 0;
+  // Count the midpoints below |v|. At a tie the even code wins, which decides
+  // whether each comparison is strict. Branch-free: on real weights these
+  // comparisons are unpredictable.
+  const int code = (a > 0.25f) + (a >= 0.75f) + (a > 1.25f) + (a >= 1.75f) +
+                   (a > 2.5f) + (a >= 3.5f) + (a > 5.0f);
   return static_cast<uint8_t>(sign | code);
 }
 
