@@ -2,6 +2,7 @@
 #define VLMC_PASSES_PASSES_H
 
 #include "dialects/vlm/IR/VlmDialect.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
 

@@ -3,6 +3,36 @@
 
 include "mlir/Pass/PassBase.td"
 
+def VlmQuantizeWeights : Pass<"vlm-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Quantize float Linear/Embedding weights as mlx_vlm.convert would";
+  let description = [{
+    Every `vlm.matmul` / `vlm.embedding` whose weight is a float
+    `vlm.parameter` becomes a `vlm.qmatmul` / `vlm.qembedding` over the packed
+    weight, scales (and affine biases) that the artifact writer derives from
+    the stored tensor with the chosen spec (the parameters carry a `quantize`
+    attribute). Which layers, and with which spec, follows mlx_vlm.convert
+    exactly as `vlm-convert` does (shared code): vision and projector modules
+    only with `quantize-vision`, layers whose input dim is not a multiple of
+    the group size stay in float (remarked), mixed recipes give per-layer
+    bits. Layers that are already quantized (MLX checkpoints) are untouched.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"affine\"",
+           "affine, mxfp4, mxfp8 or nvfp4">,
+    Option<"bits", "bits", "int", /*default=*/"0", "Bits (0: the mode's default)">,
+    Option<"groupSize", "group-size", "int", /*default=*/"0",
+           "Group size (0: the mode's default)">,
+    Option<"predicate", "quant-predicate", "std::string", /*default=*/"\"\"",
+           "Mixed recipe: mixed_2_6, mixed_3_4, mixed_3_5, mixed_3_6, mixed_3_8, "
+           "mixed_4_6 or mixed_4_8">,
+    Option<"quantizeVision", "quantize-vision", "bool", /*default=*/"false",
+           "Also quantize vision and projector modules">,
+    Option<"globalScale", "nvfp4-global-scale", "bool", /*default=*/"false",
+           "Two-level nvfp4 with a per-tensor fp32 global scale">,
+  ];
+  let dependentDialects = ["::mlir::vlm::VlmDialect"];
+}
+
 def VlmQuantizeActivations : Pass<"vlm-quantize-activations"> {
   let summary = "Turn mxfp8/nvfp4 weight-only matmuls into activation-quantized ones (-qa)";
   let description = [{

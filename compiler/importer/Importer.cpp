@@ -28,6 +28,7 @@ void setModelAttributes(ModuleOp module, const model::ModelConfig &config) {
   if (config.imageTokenId)
     module->setAttr("vlm.image_token_id", b.getI64IntegerAttr(*config.imageTokenId));
   module->setAttr("vlm.num_layers", b.getI64IntegerAttr(config.text.layers));
+  module->setAttr("vlm.dtype", b.getStringAttr(config.dtype));
 }
 
 FailureOr<OwningOpRef<ModuleOp>> fail(Location loc, const std::string &message) {

@@ -1,0 +1,109 @@
+// A loaded artifact and the sessions that run it on the CPU backend.
+//
+// A Model owns the mapped artifact (weights stay in the mapping: zero copy)
+// and the prepared programs; any number of Sessions share it. A Session owns
+// its KV cache (allocated once for maxContext positions), its threads and the
+// scratch of each entry point, so after the first decode step a step
+// allocates nothing.
+#pragma once
+
+#include "vlmc/exec/ModelInputs.h"
+#include "vlmc/exec/Tensor.h"
+#include "vlmc/model/ModelConfig.h"
+#include "vlmc/support/Status.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vlmc::artifact {
+class Artifact;
+}
+
+namespace vlmc::exec {
+
+class Program;
+class CpuExecutor;
+
+class Model {
+public:
+  static Result<std::shared_ptr<Model>> load(const std::string &path);
+  ~Model();
+
+  const model::ModelConfig &config() const { return config_; }
+  const artifact::Artifact &artifact() const { return *artifact_; }
+  // An embedded front-end file (tokenizer.json, chat_template.jinja, ...).
+  std::optional<std::string_view> file(std::string_view name) const;
+  const std::string &target() const { return target_; }
+  bool quantizeActivations() const { return quantizeActivations_; }
+
+  const Program *program(std::string_view name) const;
+  const std::vector<TensorRef> &weights() const { return weights_; }
+
+private:
+  Model() = default;
+  std::unique_ptr<artifact::Artifact> artifact_;
+  model::ModelConfig config_;
+  std::string target_;
+  bool quantizeActivations_ = false;
+  std::vector<std::unique_ptr<Program>> programs_;
+  std::vector<TensorRef> weights_;
+};
+
+struct SessionOptions {
+  int64_t maxContext = 4096; // KV-cache positions
+  int numThreads = 0;        // 0: all hardware threads
+};
+
+// One image, preprocessed by the model's image processor.
+struct ImageInput {
+  // Qwen2-VL / Qwen2.5-VL: pixel_values [patches, C*T*P*P] in the processor's
+  // order and the grid (image_grid_thw).
+  std::vector<float> pixels;
+  QwenGrid grid;
+  // Idefics3: tiles [tiles, C, S, S] and pixel_attention_mask [tiles, S, S]
+  // (1 = real pixel). An empty mask means all pixels are real.
+  int64_t tiles = 0;
+  std::vector<uint8_t> pixelMask;
+};
+
+class Session {
+public:
+  static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
+                                                 const SessionOptions &options);
+  ~Session();
+
+  // Runs the vision encoder on `images`: one row per image token, in prompt
+  // order. The view stays valid until the next encodeImages call.
+  Result<TensorRef> encodeImages(const std::vector<ImageInput> &images);
+
+  // Prefill of `ids` after what the session already holds. With images,
+  // `imageEmbeddings` come from encodeImages and `images` give their grids
+  // (Qwen's M-RoPE positions). Returns logits [ids.size(), vocab], valid until
+  // the next prefill.
+  Result<TensorRef> prefill(const std::vector<int32_t> &ids,
+                            const TensorRef *imageEmbeddings = nullptr,
+                            const std::vector<ImageInput> &images = {});
+  // One token; logits [1, vocab] valid until the next decode.
+  Result<TensorRef> decode(int32_t token);
+
+  int64_t length() const { return length_; }
+  int64_t maxContext() const { return options_.maxContext; }
+  void reset();
+
+private:
+  Session() = default;
+  Result<TensorRef> runText(const char *function, const std::vector<int32_t> &ids,
+                            const std::vector<int32_t> &positions, int64_t streams,
+                            const TensorRef *imageEmbeddings);
+
+  std::shared_ptr<const Model> model_;
+  SessionOptions options_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t length_ = 0;
+  int64_t ropeDelta_ = 0;
+};
+
+} // namespace vlmc::exec

@@ -1,0 +1,339 @@
+#include "CpuExecutor.h"
+
+#include "vlmc/artifact/Format.h"
+#include "vlmc/cpu/Kernels.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace vlmc::exec {
+
+//===----------------------------------------------------------------------===//
+// BufferPool
+//===----------------------------------------------------------------------===//
+
+void BufferPool::Deleter::operator()(void *p) const { std::free(p); }
+
+int32_t BufferPool::acquire(size_t bytes) {
+  bytes = std::max<size_t>(64, (bytes + 63) / 64 * 64);
+  int32_t best = -1;
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    if (free_[i] && capacity_[i] >= bytes &&
+        (best < 0 || capacity_[i] < capacity_[size_t(best)]))
+      best = int32_t(i);
+  if (best >= 0) {
+    free_[size_t(best)] = false;
+    return best;
+  }
+  buffers_.emplace_back(std::aligned_alloc(64, bytes));
+  capacity_.push_back(bytes);
+  free_.push_back(false);
+  return int32_t(buffers_.size() - 1);
+}
+
+void BufferPool::release(int32_t buffer) { free_[size_t(buffer)] = true; }
+
+size_t BufferPool::totalBytes() const {
+  size_t total = 0;
+  for (size_t c : capacity_)
+    total += c;
+  return total;
+}
+
+//===----------------------------------------------------------------------===//
+// Running a program
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+Status shapeMismatch(const std::string &what, const std::vector<int64_t> &got,
+                     const std::vector<int64_t> &declared) {
+  return invalidArgument(what + " has shape " + shapeString(got) + " but " +
+                         shapeString(declared) + " is expected");
+}
+
+bool matchesDeclared(const std::vector<int64_t> &shape, const std::vector<int64_t> &declared) {
+  if (shape.size() != declared.size())
+    return false;
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (declared[i] >= 0 && declared[i] != shape[i])
+      return false;
+  return true;
+}
+
+Result<quant::DType> scaleTypeOf(ElementType type) {
+  switch (type) {
+  case ElementType::kU8: return quant::DType::kU8;
+  case ElementType::kF32: return quant::DType::kF32;
+  case ElementType::kF16: return quant::DType::kF16;
+  case ElementType::kBF16: return quant::DType::kBF16;
+  default: return invalidArgument("quantization scales cannot be " +
+                                  std::string(elementTypeName(type)));
+  }
+}
+
+quant::Mode modeOf(fb::QuantMode mode) {
+  switch (mode) {
+  case fb::QuantMode::Mxfp4: return quant::Mode::kMxfp4;
+  case fb::QuantMode::Mxfp8: return quant::Mode::kMxfp8;
+  case fb::QuantMode::Nvfp4: return quant::Mode::kNvfp4;
+  default: return quant::Mode::kAffine;
+  }
+}
+
+int64_t scalarOf(const TensorRef &t) {
+  return t.dtype == ElementType::kI64 ? *t.as<int64_t>() : *t.as<int32_t>();
+}
+
+} // namespace
+
+Status CpuExecutor::allocate(const Program &program, int32_t value, std::vector<int64_t> shape) {
+  const ValueInfo &info = program.values()[size_t(value)];
+  Slot &slot = slots[size_t(value)];
+  slot.tensor.dtype = info.dtype;
+  slot.tensor.shape = std::move(shape);
+  slot.buffer = pool.acquire(slot.tensor.bytes());
+  slot.tensor.data = pool.data(slot.buffer);
+  return Status::ok();
+}
+
+Status CpuExecutor::run(const Program &program, const std::map<std::string, TensorRef> &inputs,
+                        std::vector<TensorRef> *outputs) {
+  slots.assign(program.values().size(), Slot{});
+  for (const std::string &name : program.inputOrder()) {
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return invalidArgument(program.name() + ": missing input '" + name + "'");
+    int32_t id = program.inputs().at(name);
+    const ValueInfo &info = program.values()[size_t(id)];
+    if (it->second.dtype != info.dtype)
+      return invalidArgument(program.name() + ": input '" + name + "' is " +
+                             elementTypeName(it->second.dtype) + " but " +
+                             elementTypeName(info.dtype) + " is expected");
+    if (!matchesDeclared(it->second.shape, info.shape))
+      return shapeMismatch(program.name() + ": input '" + name + "'", it->second.shape,
+                           info.shape);
+    slots[size_t(id)].tensor = it->second;
+  }
+  for (const OpInfo &op : program.ops()) {
+    Status s = runOp(program, op);
+    for (int32_t root : op.release)
+      if (slots[size_t(root)].buffer >= 0) {
+        pool.release(slots[size_t(root)].buffer);
+        slots[size_t(root)].buffer = -1;
+      }
+    if (!s.isOk())
+      return s.withContext(program.name() + ": " + fb::EnumNameOpCode(op.code) +
+                           (op.layer.empty() ? std::string() : " '" + op.layer + "'"));
+  }
+  outputs->clear();
+  for (int32_t id : program.outputs())
+    outputs->push_back(slots[size_t(id)].tensor);
+  // Output storage stays owned by the pool until the next run.
+  for (Slot &slot : slots)
+    if (slot.buffer >= 0)
+      pool.release(slot.buffer);
+  return Status::ok();
+}
+
+Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
+  const fb::Op &fop = *op.op;
+  int32_t out = op.outputs.empty() ? -1 : op.outputs[0];
+  auto f32 = [&](size_t i) { return fop.f32_attrs() && i < fop.f32_attrs()->size()
+                                        ? fop.f32_attrs()->Get(uint32_t(i))
+                                        : 0.0f; };
+  auto requireF32 = [&](const TensorRef &t, const char *what) -> Status {
+    if (t.dtype != ElementType::kF32)
+      return invalidArgument(std::string("the CPU backend computes in f32, but the ") + what +
+                             " is " + elementTypeName(t.dtype) +
+                             " (compile with --target cpu)");
+    return Status::ok();
+  };
+  auto withNewLast = [](std::vector<int64_t> shape, int64_t last) {
+    shape.back() = last;
+    return shape;
+  };
+
+  switch (op.code) {
+  case fb::OpCode::Parameter: {
+    if (fop.tensor() < 0 || size_t(fop.tensor()) >= weights.size())
+      return dataLoss("parameter refers to no tensor");
+    slots[size_t(out)].tensor = weights[size_t(fop.tensor())];
+    return Status::ok();
+  }
+  case fb::OpCode::Matmul: {
+    const TensorRef &x = in(op, 0), &w = in(op, 1);
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    VLMC_RETURN_IF_ERROR(requireF32(w, "weight"));
+    int64_t k = x.shape.back(), n = w.shape[0];
+    VLMC_RETURN_IF_ERROR(allocate(program, out, withNewLast(x.shape, n)));
+    cpu::matmul(threads, x.as<float>(), x.numel() / k, k, w.as<float>(), n,
+                has(op, 2) ? in(op, 2).as<float>() : nullptr, slots[size_t(out)].tensor.as<float>());
+    return Status::ok();
+  }
+  case fb::OpCode::QMatmul:
+  case fb::OpCode::QQMatmul:
+  case fb::OpCode::QEmbedding: {
+    bool embedding = op.code == fb::OpCode::QEmbedding;
+    const TensorRef &x = in(op, 0), &w = in(op, 1), &scales = in(op, 2);
+    if (!fop.quant())
+      return dataLoss("quantized op without a quant spec");
+    quant::QuantizedWeightView view;
+    view.spec = quant::QuantSpec{modeOf(fop.quant()->mode()), fop.quant()->bits(),
+                                 fop.quant()->group_size(), fop.quant()->global_scale()};
+    Result<quant::DType> scaleType = scaleTypeOf(scales.dtype);
+    if (!scaleType)
+      return scaleType.status();
+    view.packed = w.as<uint32_t>();
+    view.scales = scales.data;
+    view.scaleType = *scaleType;
+    view.biases = has(op, 3) ? in(op, 3).data : nullptr;
+    view.rows = w.shape[0];
+    view.cols = w.shape[1] * 32 / view.spec.bits;
+    if (has(op, 4))
+      view.globalScale = *in(op, 4).as<float>();
+    if (embedding) {
+      std::vector<int64_t> shape = x.shape;
+      shape.push_back(view.cols);
+      VLMC_RETURN_IF_ERROR(allocate(program, out, shape));
+      return cpu::qembedding(x.as<int32_t>(), x.numel(), view,
+                             slots[size_t(out)].tensor.as<float>());
+    }
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    int64_t k = x.shape.back();
+    if (k != view.cols)
+      return invalidArgument("input width " + std::to_string(k) + " differs from the weight's " +
+                             std::to_string(view.cols));
+    VLMC_RETURN_IF_ERROR(allocate(program, out, withNewLast(x.shape, view.rows)));
+    const float *bias = has(op, 5) ? in(op, 5).as<float>() : nullptr;
+    float *y = slots[size_t(out)].tensor.as<float>();
+    return op.code == fb::OpCode::QMatmul
+               ? cpu::qmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, y)
+               : cpu::qqmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, y);
+  }
+  case fb::OpCode::Embedding: {
+    const TensorRef &ids = in(op, 0), &table = in(op, 1);
+    VLMC_RETURN_IF_ERROR(requireF32(table, "embedding table"));
+    std::vector<int64_t> shape = ids.shape;
+    shape.push_back(table.shape[1]);
+    VLMC_RETURN_IF_ERROR(allocate(program, out, shape));
+    return cpu::embedding(ids.as<int32_t>(), ids.numel(), table.as<float>(), table.shape[0],
+                          table.shape[1], slots[size_t(out)].tensor.as<float>());
+  }
+  case fb::OpCode::RmsNorm:
+  case fb::OpCode::LayerNorm: {
+    const TensorRef &x = in(op, 0);
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    int64_t d = x.shape.back();
+    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
+    float *y = slots[size_t(out)].tensor.as<float>();
+    if (op.code == fb::OpCode::RmsNorm)
+      cpu::rmsNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(), f32(0), y);
+    else
+      cpu::layerNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(),
+                     in(op, 2).as<float>(), f32(0), y);
+    return Status::ok();
+  }
+  case fb::OpCode::Rope: {
+    const TensorRef &x = in(op, 0), &pos = in(op, 1);
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    int64_t streams = pos.shape.size() == 2 ? pos.shape[0] : 1;
+    std::vector<int64_t> sections;
+    if (fop.i64_attrs())
+      sections.assign(fop.i64_attrs()->begin(), fop.i64_attrs()->end());
+    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
+    return cpu::rope(x.as<float>(), slots[size_t(out)].tensor.as<float>(), x.shape[0],
+                     x.shape[1], x.shape[2], pos.as<int32_t>(), streams, sections.data(),
+                     int64_t(sections.size()), f32(0), (fop.flags() & artifact::kFlagAxial) != 0);
+  }
+  case fb::OpCode::Attention: {
+    const TensorRef &q = in(op, 0), &k = in(op, 1), &v = in(op, 2);
+    VLMC_RETURN_IF_ERROR(requireF32(q, "query"));
+    int64_t kvLength = has(op, 4) ? scalarOf(in(op, 4)) : k.shape[0];
+    const int32_t *segments = has(op, 3) ? in(op, 3).as<int32_t>() : nullptr;
+    int64_t numSegments = has(op, 3) ? in(op, 3).numel() : 0;
+    VLMC_RETURN_IF_ERROR(allocate(program, out, q.shape));
+    return cpu::attention(threads, q.as<float>(), k.as<float>(), v.as<float>(), q.shape[0],
+                          q.shape[1], k.shape[1], q.shape[2], k.shape[0], kvLength, segments,
+                          numSegments,
+                          f32(0), (fop.flags() & artifact::kFlagCausal) != 0,
+                          slots[size_t(out)].tensor.as<float>());
+  }
+  case fb::OpCode::KVCacheWrite: {
+    const TensorRef &update = in(op, 0), &cache = in(op, 1);
+    slots[size_t(out)].tensor = cache; // in place
+    return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
+                             cache.shape[0], cache.shape[1], cache.shape[2],
+                             scalarOf(in(op, 2)));
+  }
+  case fb::OpCode::Activation: {
+    const TensorRef &x = in(op, 0);
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
+    int kind = fop.i64_attrs() && fop.i64_attrs()->size() ? int(fop.i64_attrs()->Get(0)) : 0;
+    return cpu::activation(kind, x.as<float>(), x.numel(),
+                           slots[size_t(out)].tensor.as<float>());
+  }
+  case fb::OpCode::Add:
+  case fb::OpCode::Mul: {
+    const TensorRef &a = in(op, 0), &b = in(op, 1);
+    VLMC_RETURN_IF_ERROR(requireF32(a, "input"));
+    if (a.shape != b.shape)
+      return invalidArgument("operands have shapes " + shapeString(a.shape) + " and " +
+                             shapeString(b.shape));
+    VLMC_RETURN_IF_ERROR(allocate(program, out, a.shape));
+    float *y = slots[size_t(out)].tensor.as<float>();
+    if (op.code == fb::OpCode::Add)
+      cpu::add(a.as<float>(), b.as<float>(), a.numel(), y);
+    else
+      cpu::mul(a.as<float>(), b.as<float>(), a.numel(), y);
+    return Status::ok();
+  }
+  case fb::OpCode::Reshape: {
+    const TensorRef &x = in(op, 0);
+    std::vector<int64_t> shape = program.values()[size_t(out)].shape;
+    int64_t known = 1, dynamic = -1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] < 0)
+        dynamic = int64_t(i);
+      else
+        known *= shape[i];
+    }
+    if (dynamic >= 0 && known > 0)
+      shape[size_t(dynamic)] = x.numel() / known;
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    if (n != x.numel())
+      return invalidArgument("cannot reshape " + shapeString(x.shape) + " into " +
+                             shapeString(program.values()[size_t(out)].shape));
+    slots[size_t(out)].tensor = TensorRef{x.dtype, shape, x.data};
+    return Status::ok();
+  }
+  case fb::OpCode::PixelShuffle: {
+    const TensorRef &x = in(op, 0);
+    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    int64_t s = fop.i64_attrs() && fop.i64_attrs()->size() ? fop.i64_attrs()->Get(0) : 1;
+    int64_t g = int64_t(std::llround(std::sqrt(double(x.shape[1]))));
+    if (s <= 0 || g * g != x.shape[1] || g % s != 0)
+      return invalidArgument("cannot pixel-shuffle " + shapeString(x.shape) + " by " +
+                             std::to_string(s));
+    VLMC_RETURN_IF_ERROR(
+        allocate(program, out, {x.shape[0], x.shape[1] / (s * s), x.shape[2] * s * s}));
+    return cpu::pixelShuffle(x.as<float>(), x.shape[0], g, x.shape[2], s,
+                             slots[size_t(out)].tensor.as<float>());
+  }
+  case fb::OpCode::SpliceImageTokens: {
+    const TensorRef &image = in(op, 0), &emb = in(op, 1), &ids = in(op, 2);
+    int64_t token = fop.i64_attrs() && fop.i64_attrs()->size() ? fop.i64_attrs()->Get(0) : -1;
+    VLMC_RETURN_IF_ERROR(allocate(program, out, emb.shape));
+    return cpu::spliceImageTokens(image.as<float>(), image.shape[0], emb.as<float>(),
+                                  ids.as<int32_t>(), emb.shape[0], emb.shape[1], token,
+                                  slots[size_t(out)].tensor.as<float>());
+  }
+  }
+  return dataLoss("unknown op code " + std::to_string(int(op.code)));
+}
+
+} // namespace vlmc::exec

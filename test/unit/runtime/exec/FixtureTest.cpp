@@ -1,0 +1,194 @@
+// End to end on the CPU backend: artifacts compiled from the tiny fixtures
+// (real transformers checkpoints, random weights) and TinyStories-656K (real
+// trained weights) against transformers' own fp32 outputs.
+//
+// The artifacts are compiled by vlm-compile in a ctest fixture and found
+// through VLMC_TEST_ARTIFACTS; without it (a runtime-only build) the tests
+// skip.
+#include "vlmc/exec/Model.h"
+#include "vlmc/io/Safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace vlmc::exec {
+namespace {
+
+std::string artifactDir() {
+  const char *dir = std::getenv("VLMC_TEST_ARTIFACTS");
+  return dir ? dir : "";
+}
+
+std::string dataDir() { return VLMC_TEST_DATA_DIR; }
+
+struct Reference {
+  io::SafetensorsFile file;
+
+  static Reference open(const std::string &path) {
+    Result<io::SafetensorsFile> f = io::SafetensorsFile::open(path);
+    EXPECT_TRUE(f.isOk()) << f.status().message();
+    return Reference{std::move(*f)};
+  }
+  const io::TensorView &get(const std::string &name) const {
+    const io::TensorView *t = file.find(name);
+    EXPECT_NE(t, nullptr) << name;
+    return *t;
+  }
+  std::vector<float> floats(const std::string &name) const {
+    const io::TensorView &t = get(name);
+    std::vector<float> out(size_t(t.numel()));
+    std::memcpy(out.data(), t.data, out.size() * 4);
+    return out;
+  }
+  std::vector<int32_t> ids(const std::string &name) const {
+    const io::TensorView &t = get(name);
+    std::vector<int32_t> out;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      int64_t v;
+      std::memcpy(&v, t.data + 8 * i, 8);
+      out.push_back(int32_t(v));
+    }
+    return out;
+  }
+  bool has(const std::string &name) const { return file.find(name) != nullptr; }
+};
+
+// The criterion: max |a - b| <= 1e-3 of the reference's range, and
+// the same argmax in every row.
+void expectLogitsMatch(const float *got, const std::vector<float> &want, int64_t rows,
+                       int64_t vocab, const std::string &what) {
+  float lo = *std::min_element(want.begin(), want.end());
+  float hi = *std::max_element(want.begin(), want.end());
+  float tolerance = 1e-3f * (hi - lo);
+  float worst = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, std::fabs(got[i] - want[i]));
+  EXPECT_LE(worst, tolerance) << what << ": max abs error " << worst << " (range " << hi - lo
+                              << ")";
+  std::printf("  %s: max abs error %.3g, %.2g of the logit range %.3g\n", what.c_str(), worst,
+              worst / (hi - lo), hi - lo);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *g = got + r * vocab;
+    const float *w = want.data() + r * vocab;
+    EXPECT_EQ(std::max_element(g, g + vocab) - g, std::max_element(w, w + vocab) - w)
+        << what << ": argmax differs at position " << r;
+  }
+}
+
+void expectClose(const float *got, const std::vector<float> &want, float tolerance,
+                 const std::string &what) {
+  float worst = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, std::fabs(got[i] - want[i]));
+  EXPECT_LE(worst, tolerance) << what << ": max abs error " << worst;
+  std::printf("  %s: max abs error %.3g\n", what.c_str(), worst);
+}
+
+int32_t argmax(const TensorRef &logits, int64_t row) {
+  int64_t vocab = logits.shape.back();
+  const float *p = logits.as<float>() + row * vocab;
+  return int32_t(std::max_element(p, p + vocab) - p);
+}
+
+std::vector<int32_t> greedy(Session &session, int32_t first, size_t count) {
+  std::vector<int32_t> out{first};
+  while (out.size() < count) {
+    Result<TensorRef> logits = session.decode(out.back());
+    EXPECT_TRUE(logits.isOk()) << logits.status().message();
+    if (!logits)
+      break;
+    out.push_back(argmax(*logits, 0));
+  }
+  return out;
+}
+
+struct Case {
+  std::string model;   // fixture directory and artifact name
+  std::string refFile; // reference file in the fixture directory
+};
+
+class FixtureTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  const Case &c = GetParam();
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/" + c.model + ".vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
+  ASSERT_TRUE(session.isOk()) << session.status().message();
+  Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
+  std::vector<int32_t> ids = ref.ids("input_ids");
+
+  std::vector<ImageInput> images;
+  TensorRef imageEmbeddings;
+  if (ref.has("pixel_values")) {
+    const io::TensorView &pixels = ref.get("pixel_values");
+    ImageInput image;
+    image.pixels = ref.floats("pixel_values");
+    if (ref.has("image_grid_thw")) {
+      std::vector<int32_t> thw = ref.ids("image_grid_thw");
+      image.grid = {thw[0], thw[1], thw[2]};
+    } else {
+      image.tiles = pixels.shape[1];
+      std::vector<int32_t> mask = ref.ids("pixel_attention_mask");
+      image.pixelMask.assign(mask.begin(), mask.end());
+    }
+    images.push_back(std::move(image));
+    Result<TensorRef> embeds = (*session)->encodeImages(images);
+    ASSERT_TRUE(embeds.isOk()) << embeds.status().message();
+    imageEmbeddings = *embeds;
+    if (ref.has("vision_embeds"))
+      expectClose(imageEmbeddings.as<float>(), ref.floats("vision_embeds"), 1e-3f,
+                  "vision embeddings");
+  }
+
+  Result<TensorRef> logits =
+      (*session)->prefill(ids, images.empty() ? nullptr : &imageEmbeddings, images);
+  ASSERT_TRUE(logits.isOk()) << logits.status().message();
+  int64_t vocab = logits->shape.back();
+  int64_t rows = int64_t(ids.size());
+  if (ref.has("logits")) {
+    expectLogitsMatch(logits->as<float>(), ref.floats("logits"), rows, vocab, "prefill logits");
+  } else { // SmolVLM's 49k vocabulary: the last 4 rows, and every row's argmax
+    std::vector<float> last4 = ref.floats("logits_last4");
+    expectLogitsMatch(logits->as<float>() + (rows - 4) * vocab, last4, 4, vocab,
+                      "last 4 prefill logits");
+    std::vector<int32_t> argmaxes = ref.ids("logits_argmax");
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(argmax(*logits, r), argmaxes[size_t(r)]) << "argmax at position " << r;
+  }
+
+  std::vector<int32_t> want = ref.ids("generated_ids");
+  std::vector<int32_t> got = greedy(**session, argmax(*logits, rows - 1), want.size());
+  EXPECT_EQ(got, want) << "greedy tokens";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, FixtureTest,
+    ::testing::Values(Case{"qwen2vl-tiny", "ref_text_only.safetensors"},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors"},
+                      Case{"qwen2vl-tiny", "ref_img_astronaut.safetensors"},
+                      Case{"qwen2_5vl-tiny", "ref_text_only.safetensors"},
+                      Case{"qwen2_5vl-tiny", "ref_img_chelsea.safetensors"},
+                      Case{"qwen2_5vl-tiny", "ref_img_astronaut.safetensors"},
+                      Case{"smolvlm-tiny", "ref_text_only.safetensors"},
+                      Case{"smolvlm-tiny", "ref_img_astronaut.safetensors"},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors"},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_1.safetensors"},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_2.safetensors"}),
+    [](const ::testing::TestParamInfo<Case> &info) {
+      std::string name = info.param.model + "_" + info.param.refFile;
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
+
+} // namespace
+} // namespace vlmc::exec
