@@ -138,12 +138,14 @@ struct QuantizeWeightsPass
     auto type = cast<RankedTensorType>(param.getType());
     int64_t n = type.getDimSize(0), k = type.getDimSize(1);
     StringRef path = param.getKey().drop_back(kWeightSuffix.size());
+    // Every part is derived from the stored float weight.
     StringAttr source = param.getSourceAttr() ? param.getSourceAttr()
                                               : param.getKeyAttr();
     auto part = [&](StringRef suffix, ArrayRef<int64_t> shape, Type element) {
+      StringAttr key = b.getStringAttr(path + suffix);
       auto op = b.create<ParameterOp>(
-          param.getLoc(), RankedTensorType::get(shape, element),
-          b.getStringAttr(path + suffix), param.getScopeAttr(), source,
+          param.getLoc(), RankedTensorType::get(shape, element), key,
+          param.getScopeAttr(), source == key ? StringAttr() : source,
           param.getPermutationAttr(), param.getRowsAttr(), spec);
       return op.getResult();
     };

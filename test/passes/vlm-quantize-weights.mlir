@@ -38,7 +38,7 @@ module attributes {vlm.dtype = "bfloat16", vlm.num_layers = 2 : i64} {
 // AFFINE-NOT: vlm.qmatmul
 // VISION-LABEL: func.func @vision
 // VISION: vlm.parameter "vision_tower.blocks.0.attn.qkv.weight" {quantize = #vlm.quant<mxfp8, bits = 8, group_size = 32>, rows = array<i64: 64, 128>} : tensor<64x16xui32>
-// VISION: vlm.parameter "vision_tower.blocks.0.attn.qkv.scales" {{.+}} rows = array<i64: 64, 128>} : tensor<64x2xui8>
+// VISION: vlm.parameter "vision_tower.blocks.0.attn.qkv.scales" {{.+}} rows = array<i64: 64, 128>, source = "vision_tower.blocks.0.attn.qkv.weight"} : tensor<64x2xui8>
 // VISION: vlm.qmatmul {{.+}} quant<mxfp8, bits = 8, group_size = 32>
 module attributes {vlm.dtype = "bfloat16", vlm.num_layers = 2 : i64} {
   func.func @vision(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
