@@ -114,6 +114,51 @@ struct Case {
 
 class FixtureTest : public ::testing::TestWithParam<Case> {};
 
+// The images a reference case feeds (Qwen: pixel_values + image_grid_thw;
+// SmolVLM: tiles + pixel_attention_mask).
+std::vector<ImageInput> imagesOf(const Reference &ref) {
+  std::vector<ImageInput> images;
+  if (!ref.has("pixel_values"))
+    return images;
+  ImageInput image;
+  image.pixels = ref.floats("pixel_values");
+  if (ref.has("image_grid_thw")) {
+    std::vector<int32_t> thw = ref.ids("image_grid_thw");
+    image.grid = {thw[0], thw[1], thw[2]};
+  } else {
+    image.tiles = ref.get("pixel_values").shape[1];
+    std::vector<int32_t> mask = ref.ids("pixel_attention_mask");
+    image.pixelMask.assign(mask.begin(), mask.end());
+  }
+  images.push_back(std::move(image));
+  return images;
+}
+
+// Prefill logits [ids, vocab] of an artifact on a reference case.
+std::vector<float> prefillLogits(const std::string &artifact, const Reference &ref) {
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
+  EXPECT_TRUE(model.isOk()) << model.status().message();
+  if (!model)
+    return {};
+  Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
+  EXPECT_TRUE(session.isOk()) << session.status().message();
+  std::vector<ImageInput> images = imagesOf(ref);
+  TensorRef embeds;
+  if (!images.empty()) {
+    Result<TensorRef> e = (*session)->encodeImages(images);
+    EXPECT_TRUE(e.isOk()) << e.status().message();
+    if (!e)
+      return {};
+    embeds = *e;
+  }
+  Result<TensorRef> logits =
+      (*session)->prefill(ref.ids("input_ids"), images.empty() ? nullptr : &embeds, images);
+  EXPECT_TRUE(logits.isOk()) << logits.status().message();
+  if (!logits)
+    return {};
+  return std::vector<float>(logits->as<float>(), logits->as<float>() + logits->numel());
+}
+
 TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
   if (artifactDir().empty())
     GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
@@ -125,21 +170,9 @@ TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
   Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
   std::vector<int32_t> ids = ref.ids("input_ids");
 
-  std::vector<ImageInput> images;
+  std::vector<ImageInput> images = imagesOf(ref);
   TensorRef imageEmbeddings;
-  if (ref.has("pixel_values")) {
-    const io::TensorView &pixels = ref.get("pixel_values");
-    ImageInput image;
-    image.pixels = ref.floats("pixel_values");
-    if (ref.has("image_grid_thw")) {
-      std::vector<int32_t> thw = ref.ids("image_grid_thw");
-      image.grid = {thw[0], thw[1], thw[2]};
-    } else {
-      image.tiles = pixels.shape[1];
-      std::vector<int32_t> mask = ref.ids("pixel_attention_mask");
-      image.pixelMask.assign(mask.begin(), mask.end());
-    }
-    images.push_back(std::move(image));
+  if (!images.empty()) {
     Result<TensorRef> embeds = (*session)->encodeImages(images);
     ASSERT_TRUE(embeds.isOk()) << embeds.status().message();
     imageEmbeddings = *embeds;
@@ -189,6 +222,98 @@ INSTANTIATE_TEST_SUITE_P(
           ch = '_';
       return name;
     });
+
+// Quantized runs: the artifact vlm-compile quantized against the same graph
+// over the reference weights vlm-convert wrote (quantized, then dequantized to
+// f32 with -d): only the accumulation order may differ. Activation-quantized
+// (-qa) runs have no float twin; they are checked against the weight-only run
+// of the same weights. Every case also prints its error against transformers'
+// unquantized logits (the table in docs/quantization.md).
+struct QuantCase {
+  std::string model, refFile, mode;
+};
+
+class QuantizedFixtureTest : public ::testing::TestWithParam<QuantCase> {};
+
+struct Error {
+  float maxAbs = 0, range = 0;
+  double argmaxAgreement = 0;
+};
+
+Error compare(const std::vector<float> &got, const std::vector<float> &want, int64_t vocab) {
+  Error e;
+  e.range = *std::max_element(want.begin(), want.end()) -
+            *std::min_element(want.begin(), want.end());
+  for (size_t i = 0; i < want.size(); ++i)
+    e.maxAbs = std::max(e.maxAbs, std::fabs(got[i] - want[i]));
+  int64_t rows = int64_t(want.size()) / vocab, same = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *g = got.data() + r * vocab, *w = want.data() + r * vocab;
+    same += (std::max_element(g, g + vocab) - g) == (std::max_element(w, w + vocab) - w);
+  }
+  e.argmaxAgreement = double(same) / double(rows);
+  return e;
+}
+
+TEST_P(QuantizedFixtureTest, MatchesDequantizedReferenceWeights) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  const QuantCase &c = GetParam();
+  Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
+  std::string base = artifactDir() + "/" + c.model;
+  std::vector<float> quantized = prefillLogits(base + "." + c.mode + ".vlmc", ref);
+  ASSERT_FALSE(quantized.empty());
+  int64_t vocab = int64_t(quantized.size() / ref.ids("input_ids").size());
+
+  bool qa = c.mode.size() > 3 && c.mode.substr(c.mode.size() - 3) == "-qa";
+  std::string weightOnly = qa ? c.mode.substr(0, c.mode.size() - 3) : c.mode;
+  if (!qa) {
+    std::vector<float> reference = prefillLogits(base + "." + c.mode + ".dequantized.vlmc", ref);
+    ASSERT_EQ(reference.size(), quantized.size());
+    Error e = compare(quantized, reference, vocab);
+    EXPECT_LE(e.maxAbs, 1e-4f * e.range) << "vs dequantized reference weights";
+    EXPECT_EQ(e.argmaxAgreement, 1.0) << "argmax vs dequantized reference weights";
+  } else {
+    std::vector<float> reference = prefillLogits(base + "." + weightOnly + ".vlmc", ref);
+    ASSERT_EQ(reference.size(), quantized.size());
+    Error e = compare(quantized, reference, vocab);
+    // Quantizing activations must change the result (it ran), without
+    // breaking it.
+    EXPECT_GT(e.maxAbs, 0.0f) << "-qa gave exactly the weight-only logits";
+    EXPECT_LT(e.maxAbs, 0.5f * e.range);
+    std::printf("  -qa vs weight-only %s: max abs %.3g (%.2g of range), argmax agreement %.0f%%\n",
+                weightOnly.c_str(), e.maxAbs, e.maxAbs / e.range, 100 * e.argmaxAgreement);
+  }
+  if (ref.has("logits")) {
+    Error e = compare(quantized, ref.floats("logits"), vocab);
+    std::printf("  | %s | %s | %s | %.3g | %.2g | %.0f%% |\n", c.model.c_str(),
+                c.refFile.c_str(), c.mode.c_str(), e.maxAbs, e.maxAbs / e.range,
+                100 * e.argmaxAgreement);
+  }
+}
+
+std::vector<QuantCase> quantCases() {
+  std::vector<QuantCase> cases;
+  for (const char *mode : {"affine4", "affine8", "mxfp4", "mxfp8", "nvfp4", "mixed_3_6",
+                           "mxfp8-qa", "nvfp4-qa"}) {
+    cases.push_back({"qwen2vl-tiny", "ref_text_only.safetensors", mode});
+    cases.push_back({"qwen2vl-tiny", "ref_img_chelsea.safetensors", mode});
+    cases.push_back({"qwen2_5vl-tiny", "ref_img_astronaut.safetensors", mode});
+    cases.push_back({"smolvlm-tiny", "ref_img_astronaut.safetensors", mode});
+    cases.push_back({"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors", mode});
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, QuantizedFixtureTest, ::testing::ValuesIn(quantCases()),
+                         [](const ::testing::TestParamInfo<QuantCase> &info) {
+                           std::string name = info.param.model + "_" + info.param.mode + "_" +
+                                              info.param.refFile;
+                           for (char &ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch)))
+                               ch = '_';
+                           return name;
+                         });
 
 } // namespace
 } // namespace vlmc::exec
