@@ -1,0 +1,104 @@
+#include "compiler/driver/CompileDriver.h"
+
+#include "compiler/InitAll.h"
+#include "compiler/artifact/ArtifactWriter.h"
+#include "compiler/importer/Importer.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace vlmc::compiler {
+
+namespace {
+
+bool checkOptions(const CompileOptions &o, std::string *error) {
+  auto fail = [&](const std::string &message) {
+    *error = "error: " + message + "\n";
+    return false;
+  };
+  if (o.target != "cuda" && o.target != "cpu")
+    return fail("unknown --target '" + o.target + "'; expected cuda or cpu");
+  if (o.emit != "mlir" && o.emit != "artifact")
+    return fail("unknown --emit '" + o.emit + "'; expected mlir or artifact");
+  bool quantFlags = o.qMode != "affine" || o.qBits || o.qGroupSize ||
+                    !o.quantPredicate.empty() || o.quantizeVision || o.nvfp4GlobalScale;
+  if (quantFlags && !o.quantize)
+    return fail("quantization flags need -q/--quantize");
+  return true;
+}
+
+} // namespace
+
+bool compileModel(const CompileOptions &options, const std::string &output,
+                  std::string *error) {
+  if (!checkOptions(options, error))
+    return false;
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  // Collect every diagnostic as "error: message" lines for the caller.
+  llvm::raw_string_ostream diagnostics(*error);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Remark)
+      return mlir::success();
+    diagnostics << (diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error: "
+                                                                        : "warning: ")
+                << diag << "\n";
+    return mlir::success();
+  });
+
+  ImportOptions importOptions;
+  importOptions.syntheticWeights = options.syntheticWeights;
+  importOptions.computeType = options.computeType;
+  auto module = importModel(&context, options.modelDir, importOptions);
+  if (mlir::failed(module))
+    return false;
+
+  mlir::PassManager pm(&context);
+  if (options.quantize) {
+    mlir::vlm::VlmQuantizeWeightsOptions weights;
+    weights.mode = options.qMode;
+    weights.bits = options.qBits;
+    weights.groupSize = options.qGroupSize;
+    weights.predicate = options.quantPredicate;
+    weights.quantizeVision = options.quantizeVision;
+    weights.globalScale = options.nvfp4GlobalScale;
+    pm.addPass(mlir::vlm::createVlmQuantizeWeights(weights));
+  }
+  mlir::vlm::ActivationQuantizationPipelineOptions pipeline;
+  pipeline.target = options.target;
+  pipeline.quantizeActivations = options.quantizeActivations;
+  mlir::vlm::buildActivationQuantizationPipeline(pm, pipeline);
+  if (mlir::failed(pm.run(**module)))
+    return false;
+
+  if (options.emit == "artifact") {
+    if (output == "-") {
+      *error = "error: --emit artifact needs -o FILE\n";
+      return false;
+    }
+    ArtifactOptions artifactOptions;
+    artifactOptions.modelDir = options.modelDir;
+    artifactOptions.target = options.target;
+    artifactOptions.quantizeActivations = options.quantizeActivations;
+    artifactOptions.syntheticWeights = options.syntheticWeights;
+    artifactOptions.progress = options.progress;
+    return mlir::succeeded(writeArtifact(**module, artifactOptions, output));
+  }
+  std::string openError;
+  auto file = mlir::openOutputFile(output, &openError);
+  if (!file) {
+    diagnostics << "error: " << openError << "\n";
+    return false;
+  }
+  (*module)->print(file->os());
+  file->keep();
+  return true;
+}
+
+} // namespace vlmc::compiler

@@ -1,0 +1,38 @@
+#ifndef VLMC_COMPILER_DRIVER_COMPILEDRIVER_H
+#define VLMC_COMPILER_DRIVER_COMPILEDRIVER_H
+
+// The whole compile (import -> quantize -> -qa -> target check -> artifact or
+// MLIR), for vlm-compile and for tools that compile a checkpoint directory
+// in-process (vlm-generate, the Python module). No MLIR types in this header:
+// callers need not be compiler code.
+
+#include <string>
+
+namespace vlmc::compiler {
+
+struct CompileOptions {
+  std::string modelDir;
+  std::string target = "cuda"; // cuda | cpu
+  bool quantizeActivations = false;
+  // Weight quantization, with vlm-convert's flags and defaults.
+  bool quantize = false;
+  std::string qMode = "affine";
+  int qBits = 0;      // 0: the mode's default
+  int qGroupSize = 0; // 0: the mode's default
+  std::string quantPredicate;
+  bool quantizeVision = false;
+  bool nvfp4GlobalScale = false;
+  bool syntheticWeights = false;
+  std::string computeType = "f32";
+  std::string emit = "artifact"; // artifact | mlir
+  bool progress = false;
+};
+
+/// Compiles to `output` ("-" writes MLIR to stdout). Written atomically. On
+/// failure returns false with the diagnostics in `error`.
+bool compileModel(const CompileOptions &options, const std::string &output,
+                  std::string *error);
+
+} // namespace vlmc::compiler
+
+#endif
