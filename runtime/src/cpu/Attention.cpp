@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <cstring> // memmove
 #include <string>
 
 namespace vlmc::cpu {
@@ -44,6 +44,34 @@ Status validateSegments(const int32_t *starts, int64_t count, int64_t Sq,
     return attentionError("segment starts end at " + str(starts[count - 1]) +
                           " but the sequence has " + str(Sq) + " tokens");
   return Status::ok();
+}
+
+// o[d] = (sum_j p[j] * v[j*stride + d]) * inv, summed over j in ascending
+// order for every d. Columns go in register blocks of 32 so that each key
+// row is read once per block and o is written once.
+void weightedSum(const float *p, int64_t n, const float *v, int64_t stride,
+                 int64_t D, float inv, float *o) {
+  using detail::V4;
+  int64_t d0 = 0;
+  for (; d0 + 32 <= D; d0 += 32) {
+    V4 acc[8];
+    for (V4 &a : acc)
+      a = V4{0, 0, 0, 0};
+    for (int64_t j = 0; j < n; ++j) {
+      const V4 pj = detail::splat4(p[j]);
+      const float *vr = v + j * stride + d0;
+      for (int t = 0; t < 8; ++t)
+        acc[t] += pj * detail::load4(vr + 4 * t);
+    }
+    for (int t = 0; t < 8; ++t)
+      detail::store4(o + d0 + 4 * t, acc[t] * detail::splat4(inv));
+  }
+  for (; d0 < D; ++d0) {
+    float acc = 0.0f;
+    for (int64_t j = 0; j < n; ++j)
+      acc += p[j] * v[j * stride + d0];
+    o[d0] = acc * inv;
+  }
 }
 
 } // namespace
@@ -95,27 +123,32 @@ Status attention(ThreadPool &pool, const float *q, const float *k,
 
       const float *qr = q + (i * Hq + h) * D;
       float maxScore = -INFINITY;
-      for (int64_t j = lo; j < hi; ++j) {
-        const float *kr = k + j * kvStride + kvh * D;
-        float dot;
-        detail::dotShared<1>(qr, &kr, D, &dot);
-        const float s = dot * scale;
-        scores[j - lo] = s;
-        maxScore = std::max(maxScore, s);
+      // Four keys at a time share the loads of q; each score's summation
+      // order is the same either way (see dotShared).
+      const float *kBase = k + kvh * D;
+      int64_t j = lo;
+      for (; j + 4 <= hi; j += 4) {
+        const float *kr[4] = {kBase + j * kvStride, kBase + (j + 1) * kvStride,
+                              kBase + (j + 2) * kvStride, kBase + (j + 3) * kvStride};
+        detail::dotShared<4>(qr, kr, D, scores + (j - lo));
       }
-      float *o = out + (i * Hq + h) * D;
-      std::memset(o, 0, sizeof(float) * static_cast<size_t>(D));
+      for (; j < hi; ++j) {
+        const float *kr = kBase + j * kvStride;
+        detail::dotShared<1>(qr, &kr, D, scores + (j - lo));
+      }
+      for (int64_t t = 0; t < hi - lo; ++t) {
+        scores[t] *= scale;
+        maxScore = std::max(maxScore, scores[t]);
+      }
+      // Softmax weights in place of the scores; the normalizer in double.
       double sum = 0.0;
-      for (int64_t j = lo; j < hi; ++j) {
-        const float p = std::exp(scores[j - lo] - maxScore);
-        sum += p;
-        const float *vr = v + j * kvStride + kvh * D;
-        for (int64_t d = 0; d < D; ++d)
-          o[d] += p * vr[d];
+      for (int64_t t = 0; t < hi - lo; ++t) {
+        scores[t] = std::exp(scores[t] - maxScore);
+        sum += scores[t];
       }
       const float inv = static_cast<float>(1.0 / sum);
-      for (int64_t d = 0; d < D; ++d)
-        o[d] *= inv;
+      weightedSum(scores, hi - lo, v + lo * kvStride + kvh * D, kvStride, D, inv,
+                  out + (i * Hq + h) * D);
     }
   });
   return Status::ok();

@@ -23,26 +23,16 @@ public:
 
   int64_t cols() const { return w_.cols; }
   // out[0, cols) = row r of dequant(W).
-  void row(int64_t r, float *out) const;
+  void row(int64_t r, float *out) const { rowFn_(*this, r, out); }
 
-private:
-  using GroupFn = void (*)(const RowDequantizer &self, const uint8_t *codes,
-                           int64_t scaleIndex, float *out);
-  template <int Bits> static void affineGroup(const RowDequantizer &, const uint8_t *,
-                                              int64_t, float *);
-  static void fp4Group(const RowDequantizer &, const uint8_t *, int64_t, float *);
-  static void fp8Group(const RowDequantizer &, const uint8_t *, int64_t, float *);
-
-  float affineScale(int64_t i) const;
-  float affineBias(int64_t i) const;
-  float fpScale(int64_t i) const;
+  // Per-row decoders (Dequant.cpp), one per element format.
+  using RowFn = void (*)(const RowDequantizer &self, int64_t r, float *out);
 
   quant::QuantizedWeightView w_;
-  int64_t rowBytes_ = 0;    // packed bytes per row (whole uint32 words)
-  int64_t groupBytes_ = 0;  // packed bytes per group
-  int64_t groups_ = 0;      // groups per row
-  float globalFactor_ = 1;  // nvfp4 with a global scale: g / 2688
-  GroupFn group_ = nullptr;
+  int64_t rowBytes_ = 0;   // packed bytes per row (whole uint32 words)
+  int64_t groups_ = 0;     // groups per row
+  float globalFactor_ = 1; // nvfp4 with a global scale: g / 2688
+  RowFn rowFn_ = nullptr;
 };
 
 // Fake-quantizes one row of K floats (K a multiple of spec.groupSize;
