@@ -33,18 +33,24 @@ inline float withBias(float acc, const float *bias, int64_t n) {
   return bias ? acc + bias[n] : acc;
 }
 
-template <int MRows>
-inline void decodeBlock(const float *x, int64_t K, const float *rows,
+// One block of `count` (<= kDecodeRows) weight rows against every x row:
+// the block is read from memory by the first x row and from L1 afterwards.
+inline void decodeBlock(const float *x, int64_t M, int64_t K, const float *rows,
                         int64_t ld, int count, int64_t n0, int64_t N,
                         const float *bias, float *y) {
-  const float *xr[kDotRowsMax];
-  for (int m = 0; m < MRows; ++m)
-    xr[m] = x + m * K;
-  for (int j = 0; j < count; ++j) {
-    float acc[kDotRowsMax];
-    dotShared<MRows>(rows + j * ld, xr, K, acc);
-    for (int m = 0; m < MRows; ++m)
-      y[m * N + n0 + j] = withBias(acc[m], bias, n0 + j);
+  const float *wr[kDecodeRows] = {rows, rows + ld, rows + 2 * ld, rows + 3 * ld};
+  for (int64_t m = 0; m < M; ++m) {
+    const float *xm = x + m * K;
+    float *ym = y + m * N + n0;
+    float acc[kDecodeRows];
+    if (count == kDecodeRows) {
+      dotShared<kDecodeRows>(xm, wr, K, acc);
+    } else {
+      for (int j = 0; j < count; ++j)
+        dotShared<1>(xm, wr + j, K, acc + j);
+    }
+    for (int j = 0; j < count; ++j)
+      ym[j] = withBias(acc[j], bias, n0 + j);
   }
 }
 
@@ -66,22 +72,7 @@ bool runDecode(ThreadPool &pool, const float *x, int64_t M, int64_t K,
       const int count = static_cast<int>(std::min<int64_t>(kDecodeRows, N - n0));
       int64_t ld = K;
       const float *rows = src.rows(n0, count, scratch, &ld);
-      if (M == 1 && count == kDecodeRows) {
-        // One x row against four weight rows: four independent chains.
-        const float *wr[kDecodeRows] = {rows, rows + ld, rows + 2 * ld,
-                                        rows + 3 * ld};
-        float acc[kDecodeRows];
-        dotShared<kDecodeRows>(x, wr, K, acc);
-        for (int j = 0; j < kDecodeRows; ++j)
-          y[n0 + j] = withBias(acc[j], bias, n0 + j);
-        continue;
-      }
-      switch (M) {
-      case 1: decodeBlock<1>(x, K, rows, ld, count, n0, N, bias, y); break;
-      case 2: decodeBlock<2>(x, K, rows, ld, count, n0, N, bias, y); break;
-      case 3: decodeBlock<3>(x, K, rows, ld, count, n0, N, bias, y); break;
-      default: decodeBlock<4>(x, K, rows, ld, count, n0, N, bias, y); break;
-      }
+      decodeBlock(x, M, K, rows, ld, count, n0, N, bias, y);
     }
   });
   return true;

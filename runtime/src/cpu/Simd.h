@@ -65,17 +65,40 @@ inline float dotSequential(const float *a, const float *b, int64_t K) {
 // Panel width: a packed panel holds 8 weight rows transposed, panel[k*8 + j].
 constexpr int kPanel = 8;
 
+// 4x4 transpose: a..d are rows, the results columns.
+inline void transpose4(V4 &a, V4 &b, V4 &c, V4 &d) {
+  typedef int32_t I4 __attribute__((vector_size(16)));
+  const V4 t0 = __builtin_shuffle(a, b, I4{0, 4, 1, 5});
+  const V4 t1 = __builtin_shuffle(a, b, I4{2, 6, 3, 7});
+  const V4 t2 = __builtin_shuffle(c, d, I4{0, 4, 1, 5});
+  const V4 t3 = __builtin_shuffle(c, d, I4{2, 6, 3, 7});
+  a = __builtin_shuffle(t0, t2, I4{0, 1, 4, 5});
+  b = __builtin_shuffle(t0, t2, I4{2, 3, 6, 7});
+  c = __builtin_shuffle(t1, t3, I4{0, 1, 4, 5});
+  d = __builtin_shuffle(t1, t3, I4{2, 3, 6, 7});
+}
+
 // Transposes `count` (<= kPanel) rows of length K (stride ldRows) into a
-// panel; missing rows are zero.
+// panel; missing rows are zero. Full panels go 4 columns at a time.
 inline void packPanel(const float *rows, int64_t ldRows, int count, int64_t K,
                       float *panel) {
-  if (count < kPanel)
-    std::memset(panel, 0, sizeof(float) * static_cast<size_t>(K) * kPanel);
-  for (int j = 0; j < count; ++j) {
-    const float *src = rows + j * ldRows;
-    for (int64_t k = 0; k < K; ++k)
-      panel[k * kPanel + j] = src[k];
+  int64_t k0 = 0;
+  if (count == kPanel) {
+    for (; k0 + 4 <= K; k0 += 4) {
+      V4 r[kPanel];
+      for (int j = 0; j < kPanel; ++j)
+        r[j] = load4(rows + j * ldRows + k0);
+      transpose4(r[0], r[1], r[2], r[3]);
+      transpose4(r[4], r[5], r[6], r[7]);
+      for (int i = 0; i < 4; ++i) {
+        store4(panel + (k0 + i) * kPanel, r[i]);
+        store4(panel + (k0 + i) * kPanel + 4, r[4 + i]);
+      }
+    }
   }
+  for (int64_t k = k0; k < K; ++k)
+    for (int j = 0; j < kPanel; ++j)
+      panel[k * kPanel + j] = j < count ? rows[j * ldRows + k] : 0.0f;
 }
 
 // acc[r][j] = sum_k x[r*ldx + k] * panel[k*8 + j] for MR rows of x, summed

@@ -23,7 +23,7 @@
 namespace vlmc::cpu {
 
 // Largest M taking the dot-product ("decode") path; see above.
-constexpr int64_t kDotRowsMax = 4;
+constexpr int64_t kDotRowsMax = 16;
 
 // y = x . w^T + b. Negative or zero sizes do nothing.
 void matmul(ThreadPool &pool, const float *x, int64_t M, int64_t K,
