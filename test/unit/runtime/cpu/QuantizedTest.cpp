@@ -347,7 +347,8 @@ TEST(CpuQqmatmulTest, GlobalScaleIsTheTensorAbsmaxOfX) {
   // Scaling one row changes the other rows' results (shared global scale),
   // exactly as qqmatmulRef with computeGlobalScale(x) predicts.
   ThreadPool pool(2);
-  const int64_t M = 6, K = 64, N = 5;
+  // M > kDotRowsMax: the prefill order, bit-identical to qqmatmulRef.
+  const int64_t M = kDotRowsMax + 4, K = 64, N = 5;
   std::vector<float> x = gaussian(M * K, 31);
   QuantizedMatrix q = quantizeAs(gaussian(N * K, 32, 0.05f), N, K, nvfp4Global());
   for (float factor : {1.0f, 300.0f}) {
