@@ -65,16 +65,19 @@ const Weights &weights(int mode, int shape) {
     w.dense = std::move(f);
     w.bytes = static_cast<double>(s.N * s.K) * 4;
   } else {
-    const quant::Mode m = mode == 1 ? quant::Mode::kAffine
-                          : mode == 2 ? quant::Mode::kNvfp4 : quant::Mode::kMxfp8;
+    const quant::Mode m = mode == 1   ? quant::Mode::kAffine
+                          : mode == 2 ? quant::Mode::kNvfp4
+                                      : quant::Mode::kMxfp8;
     // Affine from bf16 weights, as checkpoints are: bf16 scales/biases.
     std::vector<uint16_t> bf(f.size());
     for (size_t i = 0; i < f.size(); ++i)
       bf[i] = quant::floatToBf16(f[i]);
     Result<quant::QuantizedMatrix> q =
         m == quant::Mode::kAffine
-            ? quant::quantize(bf.data(), quant::DType::kBF16, s.N, s.K, quant::defaultSpec(m))
-            : quant::quantize(f.data(), quant::DType::kF32, s.N, s.K, quant::defaultSpec(m));
+            ? quant::quantize(bf.data(), quant::DType::kBF16, s.N, s.K,
+                              quant::defaultSpec(m))
+            : quant::quantize(f.data(), quant::DType::kF32, s.N, s.K,
+                              quant::defaultSpec(m));
     w.q = std::move(q).value();
     w.bytes = static_cast<double>(w.q.packed.size() * 4 + w.q.scales.size() +
                                   w.q.biases.size());
@@ -94,7 +97,8 @@ void BM_Matmul(benchmark::State &state) {
   for (auto _ : state) {
     if (mode == 0) {
       matmul(p, x.data(), M, s.K, w.dense.data(), s.N, nullptr, y.data());
-    } else if (!qmatmul(p, x.data(), M, s.K, w.q.view(), nullptr, y.data()).isOk()) {
+    } else if (!qmatmul(p, x.data(), M, s.K, w.q.view(), nullptr, y.data())
+                    .isOk()) {
       state.SkipWithError("qmatmul failed");
       break;
     }
@@ -119,7 +123,10 @@ void matmulArgs(benchmark::internal::Benchmark *b) {
   for (int mode = 0; mode < 4; ++mode)
     b->Args({mode, 0, 1, 1});
 }
-BENCHMARK(BM_Matmul)->Apply(matmulArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Matmul)
+    ->Apply(matmulArgs)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Decode attention: one query, T cached keys, 12 query heads over 2 kv heads
 // (Qwen2-VL-2B's GQA), D = 128. Bytes = K and V rows read.
@@ -127,12 +134,14 @@ void BM_AttentionDecode(benchmark::State &state) {
   const int64_t T = state.range(0), Hq = 12, Hkv = state.range(1), D = 128;
   ThreadPool &p = pool(static_cast<int>(state.range(2)));
   const std::vector<float> q = gaussian(static_cast<size_t>(Hq * D), 1, 1.0f);
-  const std::vector<float> k = gaussian(static_cast<size_t>(T * Hkv * D), 2, 1.0f);
-  const std::vector<float> v = gaussian(static_cast<size_t>(T * Hkv * D), 3, 1.0f);
+  const std::vector<float> k =
+      gaussian(static_cast<size_t>(T * Hkv * D), 2, 1.0f);
+  const std::vector<float> v =
+      gaussian(static_cast<size_t>(T * Hkv * D), 3, 1.0f);
   std::vector<float> out(static_cast<size_t>(Hq * D));
   for (auto _ : state) {
-    if (!attention(p, q.data(), k.data(), v.data(), 1, Hq, Hkv, D, T, T, nullptr, 0,
-                   0.088f, true, out.data())
+    if (!attention(p, q.data(), k.data(), v.data(), 1, Hq, Hkv, D, T, T,
+                   nullptr, 0, 0.088f, true, out.data())
              .isOk()) {
       state.SkipWithError("attention failed");
       break;
@@ -142,9 +151,10 @@ void BM_AttentionDecode(benchmark::State &state) {
   const double iters = static_cast<double>(state.iterations());
   state.counters["GFLOP/s"] = benchmark::Counter(4.0 * Hq * T * D * iters / 1e9,
                                                  benchmark::Counter::kIsRate);
-  state.counters["kvGB/s"] = benchmark::Counter(2.0 * T * Hkv * D * 4 * iters / 1e9,
-                                                benchmark::Counter::kIsRate);
-  state.SetLabel("T=" + std::to_string(T) + " Hq=12 Hkv=" + std::to_string(Hkv) +
+  state.counters["kvGB/s"] = benchmark::Counter(
+      2.0 * T * Hkv * D * 4 * iters / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel("T=" + std::to_string(T) +
+                 " Hq=12 Hkv=" + std::to_string(Hkv) +
                  " D=128 threads=" + std::to_string(p.numThreads()));
 }
 BENCHMARK(BM_AttentionDecode)

@@ -50,21 +50,23 @@ template <int Bits> inline U8x16 codes16(const uint8_t *p) {
     // Byte i holds codes 2i (low nibble) and 2i+1.
     const U8x16 v = loadLow8(p);
     const U8x16 lo = v & 15, hi = v >> 4;
-    return __builtin_shuffle(lo, hi, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5,
-                                           21, 6, 22, 7, 23});
+    return __builtin_shuffle(
+        lo, hi, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23});
   } else if constexpr (Bits == 2) {
     // Byte i holds codes 4i..4i+3, low bits first.
     uint32_t w;
     std::memcpy(&w, p, 4);
-    const U8x16 v = reinterpret_cast<U8x16>(I32x4{static_cast<int32_t>(w), 0, 0, 0});
-    const U8x16 c0 = v & 3, c1 = (v >> 2) & 3, c2 = (v >> 4) & 3, c3 = (v >> 6) & 3;
+    const U8x16 v =
+        reinterpret_cast<U8x16>(I32x4{static_cast<int32_t>(w), 0, 0, 0});
+    const U8x16 c0 = v & 3, c1 = (v >> 2) & 3, c2 = (v >> 4) & 3,
+                c3 = (v >> 6) & 3;
     // (c0[i], c1[i]) and (c2[i], c3[i]) byte pairs, then the pairs interleaved.
-    const U8x16 a = __builtin_shuffle(c0, c1, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 0,
-                                                    0, 0, 0, 0, 0, 0, 0});
-    const U8x16 b = __builtin_shuffle(c2, c3, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 0,
-                                                    0, 0, 0, 0, 0, 0, 0});
-    return __builtin_shuffle(a, b, U8x16{0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21,
-                                         6, 7, 22, 23});
+    const U8x16 a = __builtin_shuffle(
+        c0, c1, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0});
+    const U8x16 b = __builtin_shuffle(
+        c2, c3, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0});
+    return __builtin_shuffle(
+        a, b, U8x16{0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23});
   } else {
     // 3/5/6 bits: two runs of 8 codes, each exactly Bits bytes.
     constexpr uint64_t mask = (1u << Bits) - 1u;
@@ -87,9 +89,11 @@ inline void widen(U8x16 c, I32x4 out[4]) {
   out[1] = reinterpret_cast<I32x4>(__builtin_shuffle(
       c, z, U8x16{4, 16, 16, 16, 5, 16, 16, 16, 6, 16, 16, 16, 7, 16, 16, 16}));
   out[2] = reinterpret_cast<I32x4>(__builtin_shuffle(
-      c, z, U8x16{8, 16, 16, 16, 9, 16, 16, 16, 10, 16, 16, 16, 11, 16, 16, 16}));
+      c, z,
+      U8x16{8, 16, 16, 16, 9, 16, 16, 16, 10, 16, 16, 16, 11, 16, 16, 16}));
   out[3] = reinterpret_cast<I32x4>(__builtin_shuffle(
-      c, z, U8x16{12, 16, 16, 16, 13, 16, 16, 16, 14, 16, 16, 16, 15, 16, 16, 16}));
+      c, z,
+      U8x16{12, 16, 16, 16, 13, 16, 16, 16, 14, 16, 16, 16, 15, 16, 16, 16}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -109,13 +113,18 @@ inline void e2m1Values(U8x16 codes, V4 out[4]) {
   const U16x8 lo = reinterpret_cast<U16x8>(__builtin_shuffle(
       b2, b3, U8x16{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}));
   const U16x8 hi = reinterpret_cast<U16x8>(__builtin_shuffle(
-      b2, b3, U8x16{8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}));
+      b2, b3,
+      U8x16{8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}));
   const U16x8 z = {};
   // Each 16-bit value becomes the high half of a float.
-  out[0] = reinterpret_cast<V4>(__builtin_shuffle(z, lo, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
-  out[1] = reinterpret_cast<V4>(__builtin_shuffle(z, lo, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
-  out[2] = reinterpret_cast<V4>(__builtin_shuffle(z, hi, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
-  out[3] = reinterpret_cast<V4>(__builtin_shuffle(z, hi, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
+  out[0] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, lo, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
+  out[1] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, lo, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
+  out[2] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, hi, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
+  out[3] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, hi, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
 }
 
 // E4M3 "fn" from its bits. Every E4M3 value is an fp32 whose low 16 bits are
@@ -125,7 +134,8 @@ inline void e2m1Values(U8x16 codes, V4 out[4]) {
 inline U16x8 e4m3High(U16x8 c) {
   const U16x8 mag = c & 0x7F;
   const U16x8 normal = (mag << 4) + 0x3C00;
-  const U16x8 subTable = {0x0000, 0x3B00, 0x3B80, 0x3BC0, 0x3C00, 0x3C20, 0x3C40, 0x3C60};
+  const U16x8 subTable = {0x0000, 0x3B00, 0x3B80, 0x3BC0,
+                          0x3C00, 0x3C20, 0x3C40, 0x3C60};
   const U16x8 sub = __builtin_shuffle(subTable, mag & 7);
   const U16x8 isSub = reinterpret_cast<U16x8>(mag < 8);
   U16x8 bits = (isSub & sub) | (~isSub & normal);
@@ -136,14 +146,20 @@ inline U16x8 e4m3High(U16x8 c) {
 inline void e4m3Values(U8x16 codes, V4 out[4]) {
   const U8x16 z8 = {};
   const U16x8 lo = e4m3High(reinterpret_cast<U16x8>(__builtin_shuffle(
-      codes, z8, U8x16{0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16})));
+      codes, z8,
+      U8x16{0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16})));
   const U16x8 hi = e4m3High(reinterpret_cast<U16x8>(__builtin_shuffle(
-      codes, z8, U8x16{8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16})));
+      codes, z8,
+      U8x16{8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16})));
   const U16x8 z = {};
-  out[0] = reinterpret_cast<V4>(__builtin_shuffle(z, lo, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
-  out[1] = reinterpret_cast<V4>(__builtin_shuffle(z, lo, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
-  out[2] = reinterpret_cast<V4>(__builtin_shuffle(z, hi, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
-  out[3] = reinterpret_cast<V4>(__builtin_shuffle(z, hi, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
+  out[0] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, lo, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
+  out[1] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, lo, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
+  out[2] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, hi, U16x8{0, 8, 0, 9, 0, 10, 0, 11}));
+  out[3] = reinterpret_cast<V4>(
+      __builtin_shuffle(z, hi, U16x8{0, 12, 0, 13, 0, 14, 0, 15}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -173,13 +189,16 @@ const std::array<float, 256> &e8m0Table() {
 inline float loadScale(const void *base, DType type, int64_t i) {
   switch (type) {
   case DType::kBF16: {
-    const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t *>(base)[i]) << 16;
+    const uint32_t bits =
+        static_cast<uint32_t>(static_cast<const uint16_t *>(base)[i]) << 16;
     float v;
     std::memcpy(&v, &bits, 4); // bf16 -> f32 is exact: the top 16 bits
     return v;
   }
-  case DType::kF16: return quant::f16ToFloat(static_cast<const uint16_t *>(base)[i]);
-  default: return static_cast<const float *>(base)[i];
+  case DType::kF16:
+    return quant::f16ToFloat(static_cast<const uint16_t *>(base)[i]);
+  default:
+    return static_cast<const float *>(base)[i];
   }
 }
 
@@ -199,7 +218,8 @@ inline float fpScale(const RowDequantizer &d, uint8_t byte) {
 
 template <int Bits>
 void affineRow(const RowDequantizer &d, int64_t r, float *out) {
-  const uint8_t *base = reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
+  const uint8_t *base =
+      reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
   const int g = d.w_.spec.groupSize;
   for (int64_t gi = 0; gi < d.groups_; ++gi) {
     const int64_t si = r * d.groups_ + gi;
@@ -217,8 +237,10 @@ void affineRow(const RowDequantizer &d, int64_t r, float *out) {
 }
 
 void fp4Row(const RowDequantizer &d, int64_t r, float *out) {
-  const uint8_t *base = reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
-  const uint8_t *scales = static_cast<const uint8_t *>(d.w_.scales) + r * d.groups_;
+  const uint8_t *base =
+      reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
+  const uint8_t *scales =
+      static_cast<const uint8_t *>(d.w_.scales) + r * d.groups_;
   const int g = d.w_.spec.groupSize;
   for (int64_t gi = 0; gi < d.groups_; ++gi) {
     const V4 s = splat4(fpScale(d, scales[gi]));
@@ -234,8 +256,10 @@ void fp4Row(const RowDequantizer &d, int64_t r, float *out) {
 }
 
 void fp8Row(const RowDequantizer &d, int64_t r, float *out) {
-  const uint8_t *base = reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
-  const uint8_t *scales = static_cast<const uint8_t *>(d.w_.scales) + r * d.groups_;
+  const uint8_t *base =
+      reinterpret_cast<const uint8_t *>(d.w_.packed) + r * d.rowBytes_;
+  const uint8_t *scales =
+      static_cast<const uint8_t *>(d.w_.scales) + r * d.groups_;
   const int g = d.w_.spec.groupSize;
   for (int64_t gi = 0; gi < d.groups_; ++gi) {
     const V4 s = splat4(fpScale(d, scales[gi]));
@@ -266,28 +290,34 @@ Status validateView(const quant::QuantizedWeightView &w, const char *tag) {
   const char *mode = quant::modeName(w.spec.mode);
   if (w.spec.mode == Mode::kAffine) {
     if (!quant::isFloatDType(w.scaleType))
-      return viewError(tag, std::string("Scale type must be a floating type for "
-                                        "affine quantization but received type ") +
-                                quant::dtypeName(w.scaleType) + ".");
+      return viewError(tag,
+                       std::string("Scale type must be a floating type for "
+                                   "affine quantization but received type ") +
+                           quant::dtypeName(w.scaleType) + ".");
     if (!w.biases && w.rows > 0 && w.cols > 0)
       return viewError(tag, "Biases must be provided for affine quantization.");
   } else {
     if (w.scaleType != DType::kU8)
-      return viewError(tag, std::string("Scale type must be uint8 but received type ") +
-                                quant::dtypeName(w.scaleType) + ".");
+      return viewError(
+          tag, std::string("Scale type must be uint8 but received type ") +
+                   quant::dtypeName(w.scaleType) + ".");
     if (w.biases)
-      return viewError(tag, std::string("Biases must be null for quantization mode '") +
-                                mode + "'.");
+      return viewError(
+          tag, std::string("Biases must be null for quantization mode '") +
+                   mode + "'.");
   }
   if (w.globalScale && !w.spec.globalScale)
-    return viewError(tag, "A global scale value was given but spec.globalScale is false.");
+    return viewError(
+        tag, "A global scale value was given but spec.globalScale is false.");
   if (w.spec.globalScale && !w.globalScale)
-    return viewError(tag, "spec.globalScale is set but no global scale value was given.");
+    return viewError(
+        tag, "spec.globalScale is set but no global scale value was given.");
   if (w.globalScale) {
     const float g = *w.globalScale;
     if (!std::isfinite(g) || !(g > 0.0f) || !std::isfinite((448.0f * 6.0f) / g))
-      return viewError(tag, "Global scale must be a positive finite float32 but got " +
-                                std::to_string(g) + ".");
+      return viewError(
+          tag, "Global scale must be a positive finite float32 but got " +
+                   std::to_string(g) + ".");
   }
   if (w.rows > 0 && w.cols > 0 && (!w.packed || !w.scales))
     return viewError(tag, "null packed weights or scales");
@@ -306,16 +336,32 @@ RowDequantizer::RowDequantizer(const quant::QuantizedWeightView &w) : w_(w) {
   switch (w.spec.mode) {
   case Mode::kAffine:
     switch (w.spec.bits) {
-    case 2: rowFn_ = &affineRow<2>; break;
-    case 3: rowFn_ = &affineRow<3>; break;
-    case 4: rowFn_ = &affineRow<4>; break;
-    case 5: rowFn_ = &affineRow<5>; break;
-    case 6: rowFn_ = &affineRow<6>; break;
-    default: rowFn_ = &affineRow<8>; break;
+    case 2:
+      rowFn_ = &affineRow<2>;
+      break;
+    case 3:
+      rowFn_ = &affineRow<3>;
+      break;
+    case 4:
+      rowFn_ = &affineRow<4>;
+      break;
+    case 5:
+      rowFn_ = &affineRow<5>;
+      break;
+    case 6:
+      rowFn_ = &affineRow<6>;
+      break;
+    default:
+      rowFn_ = &affineRow<8>;
+      break;
     }
     break;
-  case Mode::kMxfp8: rowFn_ = &fp8Row; break;
-  default: rowFn_ = &fp4Row; break; // mxfp4, nvfp4
+  case Mode::kMxfp8:
+    rowFn_ = &fp8Row;
+    break;
+  default:
+    rowFn_ = &fp4Row;
+    break; // mxfp4, nvfp4
   }
 }
 

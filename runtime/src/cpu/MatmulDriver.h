@@ -6,7 +6,8 @@
 //     int64_t rowScratch(int count) const;
 //     // Rows [n0, n0 + count) as fp32, row stride returned in *ld. May point
 //     // into W itself (dense) or into `scratch` (dequantized).
-//     const float *rows(int64_t n0, int count, float *scratch, int64_t *ld) const;
+//     const float *rows(int64_t n0, int count, float *scratch, int64_t *ld)
+//     const;
 //   };
 //
 // Decode (M <= kDotRowsMax): blocks of 4 weight rows, dot products against
@@ -38,7 +39,8 @@ inline float withBias(float acc, const float *bias, int64_t n) {
 inline void decodeBlock(const float *x, int64_t M, int64_t K, const float *rows,
                         int64_t ld, int count, int64_t n0, int64_t N,
                         const float *bias, float *y) {
-  const float *wr[kDecodeRows] = {rows, rows + ld, rows + 2 * ld, rows + 3 * ld};
+  const float *wr[kDecodeRows] = {rows, rows + ld, rows + 2 * ld,
+                                  rows + 3 * ld};
   for (int64_t m = 0; m < M; ++m) {
     const float *xm = x + m * K;
     float *ym = y + m * N + n0;
@@ -69,7 +71,8 @@ bool runDecode(ThreadPool &pool, const float *x, int64_t M, int64_t K,
     float *scratch = need > 0 ? pool.scratch(t) : nullptr;
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n0 = b * kDecodeRows;
-      const int count = static_cast<int>(std::min<int64_t>(kDecodeRows, N - n0));
+      const int count =
+          static_cast<int>(std::min<int64_t>(kDecodeRows, N - n0));
       int64_t ld = K;
       const float *rows = src.rows(n0, count, scratch, &ld);
       decodeBlock(x, M, K, rows, ld, count, n0, N, bias, y);
@@ -79,9 +82,9 @@ bool runDecode(ThreadPool &pool, const float *x, int64_t M, int64_t K,
 }
 
 template <int MR>
-inline void panelRows(const float *x, int64_t K, const float *panel,
-                      int64_t m0, int count, int64_t n0, int64_t N,
-                      const float *bias, float *y) {
+inline void panelRows(const float *x, int64_t K, const float *panel, int64_t m0,
+                      int count, int64_t n0, int64_t N, const float *bias,
+                      float *y) {
   float acc[MR][kPanel];
   panelKernel<MR>(x + m0 * K, K, panel, K, acc);
   for (int r = 0; r < MR; ++r)
@@ -100,32 +103,40 @@ bool runPrefill(ThreadPool &pool, const float *x, int64_t M, int64_t K,
   const int64_t mBlocks = (M + kPrefillRowBlock - 1) / kPrefillRowBlock;
   // Task t = panel * mBlocks + mBlock, so a chunk's consecutive tasks mostly
   // share a panel and pack it once.
-  pool.parallelForThread(panels * mBlocks, 1, [&](int64_t t0, int64_t t1, int t) {
-    float *panel = pool.scratch(t);
-    float *rowScratch = panel + panelFloats;
-    int64_t packed = -1;
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t p = task / mBlocks, mb = task % mBlocks;
-      const int64_t n0 = p * kPanel;
-      const int count = static_cast<int>(std::min<int64_t>(kPanel, N - n0));
-      if (p != packed) {
-        int64_t ld = K;
-        const float *rows = src.rows(n0, count, rowScratch, &ld);
-        packPanel(rows, ld, count, K, panel);
-        packed = p;
-      }
-      const int64_t mEnd = std::min(M, (mb + 1) * kPrefillRowBlock);
-      int64_t m = mb * kPrefillRowBlock;
-      for (; m + 4 <= mEnd; m += 4)
-        panelRows<4>(x, K, panel, m, count, n0, N, bias, y);
-      switch (mEnd - m) {
-      case 3: panelRows<3>(x, K, panel, m, count, n0, N, bias, y); break;
-      case 2: panelRows<2>(x, K, panel, m, count, n0, N, bias, y); break;
-      case 1: panelRows<1>(x, K, panel, m, count, n0, N, bias, y); break;
-      default: break;
-      }
-    }
-  });
+  pool.parallelForThread(
+      panels * mBlocks, 1, [&](int64_t t0, int64_t t1, int t) {
+        float *panel = pool.scratch(t);
+        float *rowScratch = panel + panelFloats;
+        int64_t packed = -1;
+        for (int64_t task = t0; task < t1; ++task) {
+          const int64_t p = task / mBlocks, mb = task % mBlocks;
+          const int64_t n0 = p * kPanel;
+          const int count = static_cast<int>(std::min<int64_t>(kPanel, N - n0));
+          if (p != packed) {
+            int64_t ld = K;
+            const float *rows = src.rows(n0, count, rowScratch, &ld);
+            packPanel(rows, ld, count, K, panel);
+            packed = p;
+          }
+          const int64_t mEnd = std::min(M, (mb + 1) * kPrefillRowBlock);
+          int64_t m = mb * kPrefillRowBlock;
+          for (; m + 4 <= mEnd; m += 4)
+            panelRows<4>(x, K, panel, m, count, n0, N, bias, y);
+          switch (mEnd - m) {
+          case 3:
+            panelRows<3>(x, K, panel, m, count, n0, N, bias, y);
+            break;
+          case 2:
+            panelRows<2>(x, K, panel, m, count, n0, N, bias, y);
+            break;
+          case 1:
+            panelRows<1>(x, K, panel, m, count, n0, N, bias, y);
+            break;
+          default:
+            break;
+          }
+        }
+      });
   return true;
 }
 

@@ -21,9 +21,9 @@ Status embedding(const int32_t *ids, int64_t n, const float *table,
     return invalidArgument("[embedding] null ids, table or output");
   for (int64_t i = 0; i < n; ++i)
     if (ids[i] < 0 || ids[i] >= vocab)
-      return outOfRange("[embedding] token id " + str(ids[i]) + " at position " +
-                        str(i) + " is out of range for a vocabulary of " +
-                        str(vocab));
+      return outOfRange("[embedding] token id " + str(ids[i]) +
+                        " at position " + str(i) +
+                        " is out of range for a vocabulary of " + str(vocab));
   for (int64_t i = 0; i < n && width > 0; ++i)
     std::memcpy(out + i * width, table + static_cast<int64_t>(ids[i]) * width,
                 sizeof(float) * static_cast<size_t>(width));
@@ -76,7 +76,8 @@ Status pixelShuffle(const float *x, int64_t T, int64_t G, int64_t C,
     return invalidArgument("[pixel_shuffle] negative size");
   if (scale < 1 || G % scale != 0)
     return invalidArgument("[pixel_shuffle] grid side " + str(G) +
-                           " is not divisible by the scale factor " + str(scale));
+                           " is not divisible by the scale factor " +
+                           str(scale));
   const int64_t g = G / scale;
   const size_t rowBytes = sizeof(float) * static_cast<size_t>(C);
   if (T == 0 || G == 0 || C == 0)
@@ -94,15 +95,16 @@ Status pixelShuffle(const float *x, int64_t T, int64_t G, int64_t C,
         for (int64_t dy = 0; dy < scale; ++dy)
           for (int64_t dx = 0; dx < scale; ++dx)
             std::memcpy(cell + (dy * scale + dx) * C,
-                        xt + ((i * scale + dy) * G + (j * scale + dx)) * C, rowBytes);
+                        xt + ((i * scale + dy) * G + (j * scale + dx)) * C,
+                        rowBytes);
       }
   }
   return Status::ok();
 }
 
-Status spliceImageTokens(const float *image, int64_t M,
-                         const float *embeddings, const int32_t *ids, int64_t L,
-                         int64_t E, int64_t imageTokenId, float *out) {
+Status spliceImageTokens(const float *image, int64_t M, const float *embeddings,
+                         const int32_t *ids, int64_t L, int64_t E,
+                         int64_t imageTokenId, float *out) {
   if (M < 0 || L < 0 || E < 0)
     return invalidArgument("[splice_image_tokens] negative size");
   if (L > 0 && !ids)
@@ -121,7 +123,8 @@ Status spliceImageTokens(const float *image, int64_t M,
   const size_t rowBytes = sizeof(float) * static_cast<size_t>(E);
   int64_t next = 0;
   for (int64_t i = 0; i < L; ++i) {
-    const float *src = ids[i] == imageTokenId ? image + (next++) * E : embeddings + i * E;
+    const float *src =
+        ids[i] == imageTokenId ? image + (next++) * E : embeddings + i * E;
     if (src != out + i * E) // out may be embeddings
       std::memcpy(out + i * E, src, rowBytes);
   }

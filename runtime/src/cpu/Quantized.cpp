@@ -34,24 +34,28 @@ Status checkProduct(const float *x, int64_t M, int64_t K,
                            std::to_string(M) + ", " + std::to_string(K) + ")");
   VLMC_RETURN_IF_ERROR(detail::validateView(w, tag));
   if (w.cols != K)
-    return invalidArgument(
-        std::string("[") + tag + "] Last dimension of first input with shape (" +
-        std::to_string(M) + ", " + std::to_string(K) +
-        ") does not match the expanded quantized matrix (" +
-        std::to_string(w.rows) + ", " + std::to_string(w.cols) + ").");
+    return invalidArgument(std::string("[") + tag +
+                           "] Last dimension of first input with shape (" +
+                           std::to_string(M) + ", " + std::to_string(K) +
+                           ") does not match the expanded quantized matrix (" +
+                           std::to_string(w.rows) + ", " +
+                           std::to_string(w.cols) + ").");
   if (M > 0 && w.rows > 0 && (!y || (K > 0 && !x)))
     return invalidArgument(std::string("[") + tag + "] null input or output");
   return Status::ok();
 }
 
 Status product(ThreadPool &pool, const float *x, int64_t M, int64_t K,
-               const quant::QuantizedWeightView &w, const float *bias, float *y) {
+               const quant::QuantizedWeightView &w, const float *bias,
+               float *y) {
   const detail::RowDequantizer deq(w);
   const DequantizedRows src{&deq, K};
   if (!detail::runMatmul(pool, x, M, K, src, w.rows, bias, y))
-    return Status(StatusCode::kResourceExhausted,
-                  "out of memory for the quantized matmul's dequantization scratch "
-                  "(K = " + std::to_string(K) + ")");
+    return Status(
+        StatusCode::kResourceExhausted,
+        "out of memory for the quantized matmul's dequantization scratch "
+        "(K = " +
+            std::to_string(K) + ")");
   return Status::ok();
 }
 
@@ -60,9 +64,10 @@ bool activationQuantizable(Mode mode) {
 }
 
 Status unsupportedActivationMode(Mode mode) {
-  return Status(StatusCode::kUnimplemented,
-                std::string("activation quantization is not supported for mode ") +
-                    quant::modeName(mode) + " (supported: mxfp8, nvfp4)");
+  return Status(
+      StatusCode::kUnimplemented,
+      std::string("activation quantization is not supported for mode ") +
+          quant::modeName(mode) + " (supported: mxfp8, nvfp4)");
 }
 
 } // namespace
@@ -80,23 +85,25 @@ Status fakeQuantizeRows(ThreadPool &pool, const float *x, int64_t M, int64_t K,
   if (!activationQuantizable(spec.mode))
     return unsupportedActivationMode(spec.mode);
   if (M < 0 || K < 0)
-    return invalidArgument("[quantize] negative matrix shape (" + std::to_string(M) +
-                           ", " + std::to_string(K) + ")");
+    return invalidArgument("[quantize] negative matrix shape (" +
+                           std::to_string(M) + ", " + std::to_string(K) + ")");
   VLMC_RETURN_IF_ERROR(quant::validateSpec(spec, "quantize"));
   VLMC_RETURN_IF_ERROR(quant::validateShape(spec, K, "quantize", M));
   if (globalScale.has_value() != spec.globalScale)
-    return invalidArgument(spec.globalScale
-                               ? "[quantize] spec.globalScale is set but no global "
-                                 "scale value was given."
-                               : "[quantize] A global scale value was given but "
-                                 "spec.globalScale is false.");
+    return invalidArgument(
+        spec.globalScale ? "[quantize] spec.globalScale is set but no global "
+                           "scale value was given."
+                         : "[quantize] A global scale value was given but "
+                           "spec.globalScale is false.");
   float enc = 1.0f, decodeFactor = 1.0f;
   if (globalScale) {
     const float g = *globalScale;
     enc = (448.0f * 6.0f) / g; // quant's encode factor expression
     if (!std::isfinite(g) || !(g > 0.0f) || !std::isfinite(enc))
-      return invalidArgument("[quantize] Global scale must be a positive finite "
-                             "float32 but got " + std::to_string(g) + ".");
+      return invalidArgument(
+          "[quantize] Global scale must be a positive finite "
+          "float32 but got " +
+          std::to_string(g) + ".");
     decodeFactor = g / (448.0f * 6.0f);
   }
   if (M == 0 || K == 0)
@@ -105,7 +112,8 @@ Status fakeQuantizeRows(ThreadPool &pool, const float *x, int64_t M, int64_t K,
     return invalidArgument("[quantize] null input or output buffer");
   pool.parallelFor(M, 1, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m)
-      detail::fakeQuantizeRow(x + m * K, K, spec, enc, decodeFactor, out + m * K);
+      detail::fakeQuantizeRow(x + m * K, K, spec, enc, decodeFactor,
+                              out + m * K);
   });
   return Status::ok();
 }
@@ -141,7 +149,8 @@ Status qembedding(const int32_t *ids, int64_t n,
                   const quant::QuantizedWeightView &table, float *out) {
   VLMC_RETURN_IF_ERROR(detail::validateView(table, "qembedding"));
   if (n < 0)
-    return invalidArgument("[qembedding] negative number of ids " + std::to_string(n));
+    return invalidArgument("[qembedding] negative number of ids " +
+                           std::to_string(n));
   if (n > 0 && (!ids || (table.cols > 0 && !out)))
     return invalidArgument("[qembedding] null ids or output");
   for (int64_t i = 0; i < n; ++i)

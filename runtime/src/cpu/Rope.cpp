@@ -12,7 +12,9 @@
 namespace vlmc::cpu {
 namespace {
 
-Status ropeError(const std::string &m) { return invalidArgument("[rope] " + m); }
+Status ropeError(const std::string &m) {
+  return invalidArgument("[rope] " + m);
+}
 
 } // namespace
 
@@ -65,8 +67,9 @@ Status rope(const float *x, float *y, int64_t S, int64_t H, int64_t D,
   for (int64_t s = 0; s < (numSections > 0 ? numSections : 1); ++s) {
     const int64_t size = numSections > 0 ? sections[s] : half;
     for (int64_t i = start; i < start + size; ++i) {
-      const int64_t j = axial ? i - start : i;                 // slot index
-      const float n = static_cast<float>(axial ? 2 * size : D); // embedding width
+      const int64_t j = axial ? i - start : i; // slot index
+      const float n =
+          static_cast<float>(axial ? 2 * size : D); // embedding width
       inv[static_cast<size_t>(i)] =
           1.0f / std::pow(theta, static_cast<float>(2 * j) / n);
       stream[static_cast<size_t>(i)] = s;

@@ -23,7 +23,8 @@ inline V4 splat4(float s) { return V4{s, s, s, s}; }
 
 // The documented 8-lane reduction: ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)).
 inline float sumLanes(V4 lo, V4 hi) {
-  return ((lo[0] + lo[1]) + (lo[2] + lo[3])) + ((hi[0] + hi[1]) + (hi[2] + hi[3]));
+  return ((lo[0] + lo[1]) + (lo[2] + lo[3])) +
+         ((hi[0] + hi[1]) + (hi[2] + hi[3]));
 }
 
 // R dot products of length K that share one operand: out[r] = a . b[r].

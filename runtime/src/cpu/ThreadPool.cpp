@@ -56,16 +56,16 @@ Status ThreadPool::grow(Buffer &buffer, size_t floats) {
   if (buffer.floats >= floats)
     return Status::ok();
   if (floats > SIZE_MAX / sizeof(float) - 16)
-    return Status(StatusCode::kResourceExhausted,
-                  "CPU scratch request of " + std::to_string(floats) +
-                      " floats is too large");
+    return Status(StatusCode::kResourceExhausted, "CPU scratch request of " +
+                                                      std::to_string(floats) +
+                                                      " floats is too large");
   // Whole cache lines (aligned_alloc wants a multiple of the alignment).
   const size_t rounded = (std::max<size_t>(floats, 16) + 15) / 16 * 16;
   void *p = std::aligned_alloc(64, rounded * sizeof(float));
   if (!p)
-    return Status(StatusCode::kResourceExhausted,
-                  "out of memory allocating " + std::to_string(rounded) +
-                      " floats of CPU scratch");
+    return Status(StatusCode::kResourceExhausted, "out of memory allocating " +
+                                                      std::to_string(rounded) +
+                                                      " floats of CPU scratch");
   release(buffer);
   buffer.data = static_cast<float *>(p);
   buffer.floats = rounded;
@@ -132,7 +132,8 @@ void ThreadPool::run(int64_t n, int64_t grain, Body body, void *ctx) {
   // Every worker acknowledges every generation, so none can still be reading
   // this loop's fields when the next one overwrites them.
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return finished_ == static_cast<int>(workers_.size()); });
+  done_.wait(lock,
+             [&] { return finished_ == static_cast<int>(workers_.size()); });
 }
 
 void ThreadPool::workerLoop(int thread) {

@@ -78,13 +78,17 @@ Status rope(const float *x, float *y, int64_t S, int64_t H, int64_t D,
 //   * segmentStarts (cu_seqlens: [0, s1, ..., Sq], numSegmentStarts =
 //     segments + 1, requires Sq == kvLength): block-diagonal attention, each
 //     query sees only keys of its own segment (and, if causal, j <= i).
-// T is the number of rows of k/v (needed to validate kvLength).
+// T is the number of rows of k/v (needed to validate kvLength <= T).
+// Per (query, head): scores are 8-lane dot products (see Matmul.h) times
+// scale, weights w_j = exp(s_j - max), and
+// out[d] = (sum_j w_j v[j, d], ascending j) * (1 / sum_j w_j).
 // Parallel over (query, head); per-thread scratch of kvLength floats from the
 // pool. Results do not depend on the thread count.
 Status attention(ThreadPool &pool, const float *q, const float *k,
                  const float *v, int64_t Sq, int64_t Hq, int64_t Hkv, int64_t D,
-                 int64_t T, int64_t kvLength, const int32_t *segmentStartsOrNull,
-                 int64_t numSegmentStarts, float scale, bool causal, float *out);
+                 int64_t T, int64_t kvLength,
+                 const int32_t *segmentStartsOrNull, int64_t numSegmentStarts,
+                 float scale, bool causal, float *out);
 
 // Copies update[S, H, D] into rows [offset, offset + S) of cache[T, H, D].
 // Rows outside [0, T) are an error "KV cache overflow: ... (max context T)".
@@ -118,8 +122,8 @@ Status pixelShuffle(const float *x, int64_t T, int64_t G, int64_t C,
 // out = embeddings[L, E] with the rows where ids == imageTokenId replaced by
 // image[M, E] in order. out may equal embeddings. Error (nothing written):
 // "the prompt has X image tokens but the images produced M embeddings".
-Status spliceImageTokens(const float *image, int64_t M,
-                         const float *embeddings, const int32_t *ids, int64_t L,
-                         int64_t E, int64_t imageTokenId, float *out);
+Status spliceImageTokens(const float *image, int64_t M, const float *embeddings,
+                         const int32_t *ids, int64_t L, int64_t E,
+                         int64_t imageTokenId, float *out);
 
 } // namespace vlmc::cpu

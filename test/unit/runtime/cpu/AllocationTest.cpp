@@ -47,16 +47,20 @@ template <typename F> int64_t newsInSteadyState(F &&fn, int reps = 20) {
 
 TEST(CpuAllocationTest, CountingWorks) {
   // An explicit call: new-expressions may be elided by the optimizer.
-  EXPECT_EQ(newsInSteadyState([] { ::operator delete(::operator new(16)); }), 20);
+  EXPECT_EQ(newsInSteadyState([] { ::operator delete(::operator new(16)); }),
+            20);
 }
 
 TEST(CpuAllocationTest, ParallelForDoesNotAllocate) {
   ThreadPool pool(4);
   std::atomic<int64_t> sum{0};
-  const int64_t n = newsInSteadyState([&] {
-    pool.parallelFor(1000, [&](int64_t b, int64_t e) { sum += e - b; });
-    pool.parallelForThread(77, 2, [&](int64_t b, int64_t e, int) { sum += e - b; });
-  }, 200);
+  const int64_t n = newsInSteadyState(
+      [&] {
+        pool.parallelFor(1000, [&](int64_t b, int64_t e) { sum += e - b; });
+        pool.parallelForThread(
+            77, 2, [&](int64_t b, int64_t e, int) { sum += e - b; });
+      },
+      200);
   EXPECT_EQ(n, 0);
 }
 
@@ -65,7 +69,8 @@ TEST(CpuAllocationTest, MatmulQmatmulQqmatmulAttentionDoNotAllocate) {
   const int64_t K = 256, N = 64;
   std::vector<float> w = gaussian(N * K, 1, 0.05f);
   Result<quant::QuantizedMatrix> q =
-      quant::quantize(w.data(), quant::DType::kF32, N, K, quant::defaultSpec(quant::Mode::kNvfp4));
+      quant::quantize(w.data(), quant::DType::kF32, N, K,
+                      quant::defaultSpec(quant::Mode::kNvfp4));
   ASSERT_TRUE(q.isOk());
   const quant::QuantizedWeightView view = q->view();
   for (int64_t M : {1, 3, 40}) {
@@ -74,10 +79,12 @@ TEST(CpuAllocationTest, MatmulQmatmulQqmatmulAttentionDoNotAllocate) {
     const int64_t dense = newsInSteadyState(
         [&] { matmul(pool, x.data(), M, K, w.data(), N, nullptr, y.data()); });
     const int64_t weightOnly = newsInSteadyState([&] {
-      EXPECT_TRUE(qmatmul(pool, x.data(), M, K, view, nullptr, y.data()).isOk());
+      EXPECT_TRUE(
+          qmatmul(pool, x.data(), M, K, view, nullptr, y.data()).isOk());
     });
     const int64_t activationQuantized = newsInSteadyState([&] {
-      EXPECT_TRUE(qqmatmul(pool, x.data(), M, K, view, nullptr, y.data()).isOk());
+      EXPECT_TRUE(
+          qqmatmul(pool, x.data(), M, K, view, nullptr, y.data()).isOk());
       if (!scratchBefore)
         scratchBefore = pool.scratch(0);
       EXPECT_EQ(pool.scratch(0), scratchBefore) << "scratch regrown";
@@ -90,8 +97,8 @@ TEST(CpuAllocationTest, MatmulQmatmulQqmatmulAttentionDoNotAllocate) {
   std::vector<float> qa = gaussian(H * D, 3), k = gaussian(T * H * D, 4),
                      v = gaussian(T * H * D, 5), out(H * D);
   const int64_t news = newsInSteadyState([&] {
-    EXPECT_TRUE(attention(pool, qa.data(), k.data(), v.data(), 1, H, H, D, T, T, nullptr,
-                          0, 0.2f, true, out.data())
+    EXPECT_TRUE(attention(pool, qa.data(), k.data(), v.data(), 1, H, H, D, T, T,
+                          nullptr, 0, 0.2f, true, out.data())
                     .isOk());
   });
   EXPECT_EQ(news, 0);

@@ -13,7 +13,8 @@
 
 namespace vlmc::cpu::test {
 
-inline std::vector<float> gaussian(size_t n, uint32_t seed, float sigma = 1.0f) {
+inline std::vector<float> gaussian(size_t n, uint32_t seed,
+                                   float sigma = 1.0f) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> d(0.0f, sigma);
   std::vector<float> v(n);
@@ -99,8 +100,9 @@ inline void expectWithinDotBound(const std::vector<float> &y,
 
 // Plain fp32 loop, ascending k from 0, bias after: the documented prefill
 // order (and quant::qmatmulRef's).
-inline std::vector<float> sequentialMatmul(const std::vector<float> &x, int64_t M,
-                                           int64_t K, const std::vector<float> &w,
+inline std::vector<float> sequentialMatmul(const std::vector<float> &x,
+                                           int64_t M, int64_t K,
+                                           const std::vector<float> &w,
                                            int64_t N, const float *bias) {
   std::vector<float> y(static_cast<size_t>(M * N));
   for (int64_t m = 0; m < M; ++m)

@@ -25,7 +25,7 @@ std::vector<Case> cases() {
     for (int64_t K : {1, 7, 8, 100, 257})
       for (int64_t N : {1, 3, 8, 13})
         cs.push_back({M, K, N});
-  cs.push_back({70, 300, 37});  // crosses the 64-row prefill block
+  cs.push_back({70, 300, 37}); // crosses the 64-row prefill block
   cs.push_back({130, 64, 9});
   cs.push_back({1, 1000, 1000}); // decode-sized
   return cs;
@@ -60,8 +60,9 @@ TEST(CpuMatmulTest, FollowsTheDocumentedAccumulationOrderExactly) {
       std::vector<float> y(c.M * c.N);
       matmul(pool, x.data(), c.M, c.K, w.data(), c.N, bias, y.data());
       const std::vector<float> expected =
-          c.M <= kDotRowsMax ? test::laneMatmul(x, c.M, c.K, w, c.N, bias)
-                             : test::sequentialMatmul(x, c.M, c.K, w, c.N, bias);
+          c.M <= kDotRowsMax
+              ? test::laneMatmul(x, c.M, c.K, w, c.N, bias)
+              : test::sequentialMatmul(x, c.M, c.K, w, c.N, bias);
       EXPECT_EQ(test::firstBitDifference(y, expected), -1) << name(c, withBias);
     }
 }
@@ -101,7 +102,8 @@ TEST(CpuMatmulTest, EmptyShapes) {
 TEST(CpuMatmulTest, HandComputedProduct) {
   ThreadPool pool(1);
   // x = [[1, 2], [3, 4]], w = [[1, 0], [0, 1], [1, 1]], b = [0.5, 0, -1].
-  const std::vector<float> x = {1, 2, 3, 4}, w = {1, 0, 0, 1, 1, 1}, b = {0.5f, 0, -1};
+  const std::vector<float> x = {1, 2, 3, 4}, w = {1, 0, 0, 1, 1, 1},
+                           b = {0.5f, 0, -1};
   std::vector<float> y(6);
   matmul(pool, x.data(), 2, 2, w.data(), 3, b.data(), y.data());
   EXPECT_EQ(y, (std::vector<float>{1.5f, 2, 2, 3.5f, 4, 6}));

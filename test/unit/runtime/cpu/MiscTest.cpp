@@ -30,32 +30,41 @@ TEST(CpuEmbeddingTest, OutOfRangeIdsNameTheIdAndVocab) {
     Status s = embedding(ids.data(), 3, table.data(), V, E, out.data());
     ASSERT_FALSE(s.isOk());
     EXPECT_EQ(s.code(), StatusCode::kOutOfRange);
-    EXPECT_NE(s.message().find("token id " + std::to_string(bad)), std::string::npos)
+    EXPECT_NE(s.message().find("token id " + std::to_string(bad)),
+              std::string::npos)
         << s.message();
-    EXPECT_NE(s.message().find("vocabulary of 10"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("vocabulary of 10"), std::string::npos)
+        << s.message();
     EXPECT_EQ(out, std::vector<float>(3 * E, 2.0f)) << "nothing written";
   }
 }
 
 double referenceActivation(int kind, double x) {
   switch (kind) {
-  case kSilu: return x / (1 + std::exp(-x));
-  case kGelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case kSilu:
+    return x / (1 + std::exp(-x));
+  case kGelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
   case kGeluTanh: {
     const double pi = std::acos(-1.0);
-    return 0.5 * x * (1 + std::tanh(std::sqrt(2 / pi) * (x + 0.044715 * x * x * x)));
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / pi) * (x + 0.044715 * x * x * x)));
   }
-  default: return x / (1 + std::exp(-1.702 * x));
+  default:
+    return x / (1 + std::exp(-1.702 * x));
   }
 }
 
 TEST(CpuActivationTest, MatchesFormulas) {
   std::vector<float> x = gaussian(2000, 3, 4.0f);
-  for (float special : {0.0f, -0.0f, 1e-30f, 50.0f, -50.0f, 100.0f, -100.0f, 88.0f, -88.0f})
+  for (float special :
+       {0.0f, -0.0f, 1e-30f, 50.0f, -50.0f, 100.0f, -100.0f, 88.0f, -88.0f})
     x.push_back(special);
   for (int kind : {kSilu, kGelu, kGeluTanh, kQuickGelu}) {
     std::vector<float> y(x.size());
-    ASSERT_TRUE(activation(kind, x.data(), static_cast<int64_t>(x.size()), y.data()).isOk());
+    ASSERT_TRUE(
+        activation(kind, x.data(), static_cast<int64_t>(x.size()), y.data())
+            .isOk());
     for (size_t i = 0; i < x.size(); ++i) {
       const double ref = referenceActivation(kind, x[i]);
       ASSERT_FALSE(std::isnan(y[i])) << kind << " x=" << x[i];
@@ -64,7 +73,9 @@ TEST(CpuActivationTest, MatchesFormulas) {
     }
     // In place.
     std::vector<float> inPlace = x;
-    ASSERT_TRUE(activation(kind, inPlace.data(), static_cast<int64_t>(x.size()), inPlace.data()).isOk());
+    ASSERT_TRUE(activation(kind, inPlace.data(), static_cast<int64_t>(x.size()),
+                           inPlace.data())
+                    .isOk());
     EXPECT_EQ(test::firstBitDifference(inPlace, y), -1);
   }
 }
@@ -74,8 +85,9 @@ TEST(CpuActivationTest, UnknownKindIsAnError) {
   for (int kind : {-1, 4, 99}) {
     Status s = activation(kind, x.data(), 3, y.data());
     ASSERT_FALSE(s.isOk());
-    EXPECT_NE(s.message().find("unknown activation kind " + std::to_string(kind)),
-              std::string::npos);
+    EXPECT_NE(
+        s.message().find("unknown activation kind " + std::to_string(kind)),
+        std::string::npos);
   }
   EXPECT_EQ(y, std::vector<float>(3, 0.0f));
 }
@@ -101,19 +113,21 @@ TEST(CpuElementwiseTest, AddAndMul) {
 //   bsz, seq, embed_dim = x.size()
 //   height = width = int(seq**0.5)
 //   x = x.view(bsz, height, width, embed_dim)
-//   x = x.view(bsz, height, int(width / scale_factor), embed_dim * scale_factor)
-//   x = x.permute(0, 2, 1, 3)
-//   x = x.reshape(bsz, int(width / scale_factor), int(height / scale_factor),
+//   x = x.view(bsz, height, int(width / scale_factor), embed_dim *
+//   scale_factor) x = x.permute(0, 2, 1, 3) x = x.reshape(bsz, int(width /
+//   scale_factor), int(height / scale_factor),
 //                 embed_dim * (scale_factor**2))
 //   x = x.permute(0, 2, 1, 3)
-//   x = x.reshape(bsz, int(seq / (scale_factor**2)), embed_dim * (scale_factor**2))
+//   x = x.reshape(bsz, int(seq / (scale_factor**2)), embed_dim *
+//   (scale_factor**2))
 //===----------------------------------------------------------------------===//
 
 struct Tensor {
   std::vector<int64_t> shape, strides;
   std::shared_ptr<std::vector<float>> data;
 
-  static Tensor contiguous(std::vector<int64_t> shape, std::vector<float> values) {
+  static Tensor contiguous(std::vector<int64_t> shape,
+                           std::vector<float> values) {
     Tensor t;
     t.shape = std::move(shape);
     t.strides.assign(t.shape.size(), 1);
@@ -123,7 +137,8 @@ struct Tensor {
     return t;
   }
   int64_t numel() const {
-    return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+    return std::accumulate(shape.begin(), shape.end(), int64_t{1},
+                           std::multiplies<>());
   }
   bool isContiguous() const {
     int64_t expected = 1;
@@ -159,7 +174,7 @@ struct Tensor {
     t.data = data;
     return t;
   }
-  Tensor permute(const std::vector<int>& order) const {
+  Tensor permute(const std::vector<int> &order) const {
     Tensor t;
     for (int d : order) {
       t.shape.push_back(shape[d]);
@@ -178,7 +193,8 @@ struct Tensor {
 
 std::vector<float> hfPixelShuffle(const std::vector<float> &x, int64_t bsz,
                                   int64_t seq, int64_t embed, int64_t s) {
-  const int64_t height = static_cast<int64_t>(std::sqrt(static_cast<double>(seq)));
+  const int64_t height =
+      static_cast<int64_t>(std::sqrt(static_cast<double>(seq)));
   const int64_t width = height;
   Tensor t = Tensor::contiguous({bsz, seq, embed}, x);
   t = t.view({bsz, height, width, embed});
@@ -193,7 +209,12 @@ std::vector<float> hfPixelShuffle(const std::vector<float> &x, int64_t bsz,
 TEST(CpuPixelShuffleTest, MatchesHfIdefics3ConnectorChain) {
   uint32_t seed = 10;
   for (int64_t T : {1, 3})
-    for (auto [G, s] : {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {6, 3}, {8, 4}, {6, 2}, {3, 1}})
+    for (auto [G, s] : {std::pair<int64_t, int64_t>{2, 2},
+                        {4, 2},
+                        {6, 3},
+                        {8, 4},
+                        {6, 2},
+                        {3, 1}})
       for (int64_t C : {1, 5}) {
         std::vector<float> x = gaussian(T * G * G * C, seed++);
         std::vector<float> y(x.size(), -1.0f);
@@ -210,14 +231,16 @@ TEST(CpuPixelShuffleTest, DocumentedIndexFormulaOnATinyGrid) {
   std::iota(x.begin(), x.end(), 0.0f);
   std::vector<float> y(16);
   ASSERT_TRUE(pixelShuffle(x.data(), 1, 4, 1, 2, y.data()).isOk());
-  EXPECT_EQ(y, (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}));
+  EXPECT_EQ(y, (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11,
+                                   14, 15}));
 }
 
 TEST(CpuPixelShuffleTest, IndivisibleGridIsAnError) {
   std::vector<float> x(9 * 2), y(9 * 2);
   Status s = pixelShuffle(x.data(), 1, 3, 2, 2, y.data());
   ASSERT_FALSE(s.isOk());
-  EXPECT_NE(s.message().find("not divisible"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("not divisible"), std::string::npos)
+      << s.message();
   EXPECT_FALSE(pixelShuffle(x.data(), 1, 3, 2, 0, y.data()).isOk());
 }
 
@@ -226,30 +249,40 @@ TEST(CpuSpliceTest, ImageRowsReplaceImageTokensInOrder) {
   const std::vector<int32_t> ids = {1, 151655, 151655, 5, 151655, 9, 2};
   std::vector<float> emb = gaussian(L * E, 1), image = gaussian(M * E, 2);
   std::vector<float> out(L * E);
-  ASSERT_TRUE(spliceImageTokens(image.data(), M, emb.data(), ids.data(), L, E, token, out.data()).isOk());
+  ASSERT_TRUE(spliceImageTokens(image.data(), M, emb.data(), ids.data(), L, E,
+                                token, out.data())
+                  .isOk());
   int64_t next = 0;
   for (int64_t i = 0; i < L; ++i)
     for (int64_t e = 0; e < E; ++e) {
-      const float expected = ids[i] == token ? image[next * E + e] : emb[i * E + e];
+      const float expected =
+          ids[i] == token ? image[next * E + e] : emb[i * E + e];
       ASSERT_EQ(out[i * E + e], expected) << i;
       if (e == E - 1 && ids[i] == token)
         ++next;
     }
   // In place over the embeddings.
-  ASSERT_TRUE(spliceImageTokens(image.data(), M, emb.data(), ids.data(), L, E, token, emb.data()).isOk());
+  ASSERT_TRUE(spliceImageTokens(image.data(), M, emb.data(), ids.data(), L, E,
+                                token, emb.data())
+                  .isOk());
   EXPECT_EQ(emb, out);
 }
 
 TEST(CpuSpliceTest, CountMismatchIsAnError) {
   const std::vector<int32_t> ids = {7, 7, 1};
   std::vector<float> emb(3 * 2, 1.0f), image(3 * 2, 2.0f), out(3 * 2, 0.0f);
-  Status s = spliceImageTokens(image.data(), 3, emb.data(), ids.data(), 3, 2, 7, out.data());
+  Status s = spliceImageTokens(image.data(), 3, emb.data(), ids.data(), 3, 2, 7,
+                               out.data());
   ASSERT_FALSE(s.isOk());
-  EXPECT_EQ(s.message(), "the prompt has 2 image tokens but the images produced 3 embeddings");
+  EXPECT_EQ(
+      s.message(),
+      "the prompt has 2 image tokens but the images produced 3 embeddings");
   EXPECT_EQ(out, std::vector<float>(6, 0.0f));
   // No images and no image tokens is fine.
   const std::vector<int32_t> text = {1, 2, 3};
-  ASSERT_TRUE(spliceImageTokens(nullptr, 0, emb.data(), text.data(), 3, 2, 7, out.data()).isOk());
+  ASSERT_TRUE(spliceImageTokens(nullptr, 0, emb.data(), text.data(), 3, 2, 7,
+                                out.data())
+                  .isOk());
   EXPECT_EQ(out, emb);
 }
 

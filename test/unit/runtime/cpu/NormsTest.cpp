@@ -11,7 +11,8 @@ using test::gaussian;
 void expectRelClose(const std::vector<float> &y, const std::vector<double> &ref,
                     double rel, const std::string &what) {
   for (size_t i = 0; i < y.size(); ++i)
-    ASSERT_NEAR(y[i], ref[i], rel * (std::fabs(ref[i]) + 1e-6)) << what << " at " << i;
+    ASSERT_NEAR(y[i], ref[i], rel * (std::fabs(ref[i]) + 1e-6))
+        << what << " at " << i;
 }
 
 TEST(CpuNormsTest, RmsNormMatchesFormula) {
@@ -71,7 +72,8 @@ TEST(CpuNormsTest, LayerNormMatchesTorchFormulaWithBiasedVariance) {
           var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
         var /= static_cast<double>(dim); // biased, as torch
         for (int64_t i = 0; i < dim; ++i)
-          ref[r * dim + i] = (x[r * dim + i] - mean) / std::sqrt(var + eps) * w[i] + b[i];
+          ref[r * dim + i] =
+              (x[r * dim + i] - mean) / std::sqrt(var + eps) * w[i] + b[i];
       }
       // Absolute tolerance: outputs are O(|w| + |b|); with offset 1000 the
       // input itself carries ~6e-5 of representation error per element.
@@ -80,7 +82,8 @@ TEST(CpuNormsTest, LayerNormMatchesTorchFormulaWithBiasedVariance) {
         ASSERT_NEAR(y[i], ref[i], tol * (1 + std::fabs(ref[i])))
             << "dim " << dim << " offset " << offset << " at " << i;
       std::vector<float> inPlace = x;
-      layerNorm(inPlace.data(), rows, dim, w.data(), b.data(), eps, inPlace.data());
+      layerNorm(inPlace.data(), rows, dim, w.data(), b.data(), eps,
+                inPlace.data());
       EXPECT_EQ(test::firstBitDifference(inPlace, y), -1);
     }
 }

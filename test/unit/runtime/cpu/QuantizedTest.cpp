@@ -50,7 +50,8 @@ QuantizedMatrix quantizeAs(const std::vector<float> &w, int64_t rows,
   EXPECT_TRUE(quant::convertFromFloat(w.data(), static_cast<int64_t>(w.size()),
                                       type, src.data())
                   .isOk());
-  Result<QuantizedMatrix> q = quant::quantize(src.data(), type, rows, cols, spec);
+  Result<QuantizedMatrix> q =
+      quant::quantize(src.data(), type, rows, cols, spec);
   EXPECT_TRUE(q.isOk()) << q.status().message();
   return q.isOk() ? std::move(q).value() : QuantizedMatrix{};
 }
@@ -88,16 +89,20 @@ TEST(CpuQmatmulTest, MatchesQmatmulRefAndExplicitDequantizeForEveryMode) {
           std::vector<float> y(M * N, -1.0f), yRef(M * N);
           Status s = qmatmul(pool, x.data(), M, K, view, bias, y.data());
           ASSERT_TRUE(s.isOk()) << what << ": " << s.message();
-          ASSERT_TRUE(quant::qmatmulRef(x.data(), M, K, view, bias, yRef.data()).isOk());
+          ASSERT_TRUE(quant::qmatmulRef(x.data(), M, K, view, bias, yRef.data())
+                          .isOk());
           const std::vector<float> wd = dequantized(view);
           std::vector<double> ref, absRef;
           test::referenceMatmul(x, M, K, wd, N, bias, &ref, &absRef);
           test::expectWithinDotBound(y, ref, absRef, K, what);
-          test::expectWithinDotBound(yRef, ref, absRef, K, what + " (qmatmulRef)");
+          test::expectWithinDotBound(yRef, ref, absRef, K,
+                                     what + " (qmatmulRef)");
           if (M > kDotRowsMax) // prefill order == qmatmulRef's order
             EXPECT_EQ(test::firstBitDifference(y, yRef), -1) << what;
           else
-            EXPECT_EQ(test::firstBitDifference(y, test::laneMatmul(x, M, K, wd, N, bias)), -1)
+            EXPECT_EQ(test::firstBitDifference(
+                          y, test::laneMatmul(x, M, K, wd, N, bias)),
+                      -1)
                 << what;
         }
 }
@@ -114,13 +119,18 @@ TEST(CpuQmatmulTest, AffineScalesInEveryFloatType) {
       ASSERT_EQ(q.scaleType, type);
       for (int64_t m : {int64_t{1}, M}) {
         std::vector<float> y(m * N), yRef(m * N);
-        ASSERT_TRUE(qmatmul(pool, x.data(), m, K, q.view(), nullptr, y.data()).isOk());
-        ASSERT_TRUE(quant::qmatmulRef(x.data(), m, K, q.view(), nullptr, yRef.data()).isOk());
+        ASSERT_TRUE(
+            qmatmul(pool, x.data(), m, K, q.view(), nullptr, y.data()).isOk());
+        ASSERT_TRUE(
+            quant::qmatmulRef(x.data(), m, K, q.view(), nullptr, yRef.data())
+                .isOk());
         std::vector<double> ref, absRef;
-        test::referenceMatmul(x, m, K, dequantized(q.view()), N, nullptr, &ref, &absRef);
+        test::referenceMatmul(x, m, K, dequantized(q.view()), N, nullptr, &ref,
+                              &absRef);
         test::expectWithinDotBound(y, ref, absRef, K, quant::dtypeName(type));
         if (m > kDotRowsMax) {
-          EXPECT_EQ(test::firstBitDifference(y, yRef), -1) << quant::dtypeName(type);
+          EXPECT_EQ(test::firstBitDifference(y, yRef), -1)
+              << quant::dtypeName(type);
         }
       }
     }
@@ -129,25 +139,31 @@ TEST(CpuQmatmulTest, AffineScalesInEveryFloatType) {
 TEST(CpuQmatmulTest, OneAndFourThreadsGiveIdenticalBits) {
   ThreadPool one(1), four(4);
   uint32_t seed = 50;
-  for (const QuantSpec &spec : {QuantSpec{Mode::kAffine, 4, 64, false},
-                                QuantSpec{Mode::kAffine, 3, 32, false},
-                                quant::defaultSpec(Mode::kMxfp8), nvfp4Global()})
+  for (const QuantSpec &spec :
+       {QuantSpec{Mode::kAffine, 4, 64, false},
+        QuantSpec{Mode::kAffine, 3, 32, false},
+        quant::defaultSpec(Mode::kMxfp8), nvfp4Global()})
     for (int64_t M : {1, 3, 70}) {
       const int64_t K = 512, N = 150;
       std::vector<float> x = gaussian(M * K, seed++);
-      QuantizedMatrix q = quantizeAs(gaussian(N * K, seed++, 0.05f), N, K, spec);
+      QuantizedMatrix q =
+          quantizeAs(gaussian(N * K, seed++, 0.05f), N, K, spec);
       std::vector<float> b = gaussian(N, seed++);
       std::vector<float> y1(M * N), y4(M * N);
-      ASSERT_TRUE(qmatmul(one, x.data(), M, K, q.view(), b.data(), y1.data()).isOk());
-      ASSERT_TRUE(qmatmul(four, x.data(), M, K, q.view(), b.data(), y4.data()).isOk());
-      EXPECT_EQ(test::firstBitDifference(y1, y4), -1) << caseName(spec, M, K, N);
+      ASSERT_TRUE(
+          qmatmul(one, x.data(), M, K, q.view(), b.data(), y1.data()).isOk());
+      ASSERT_TRUE(
+          qmatmul(four, x.data(), M, K, q.view(), b.data(), y4.data()).isOk());
+      EXPECT_EQ(test::firstBitDifference(y1, y4), -1)
+          << caseName(spec, M, K, N);
     }
 }
 
 TEST(CpuQmatmulTest, InvalidArgumentsAreErrors) {
   ThreadPool pool(2);
   const int64_t K = 64, N = 4;
-  QuantizedMatrix q = quantizeAs(gaussian(N * K, 3), N, K, quant::defaultSpec(Mode::kAffine));
+  QuantizedMatrix q =
+      quantizeAs(gaussian(N * K, 3), N, K, quant::defaultSpec(Mode::kAffine));
   std::vector<float> x(2 * 128), y(2 * N, 9.0f);
   auto expectError = [&](const quant::QuantizedWeightView &v, int64_t k,
                          const std::string &needle) {
@@ -198,7 +214,8 @@ TEST(CpuQembeddingTest, GatheredRowsEqualQuantDequantizeBitForBit) {
       const std::vector<float> full = dequantized(q.view());
       const std::vector<int32_t> ids = {3, 0, 8, 3, 5, 1, 2, 4, 6, 7};
       std::vector<float> out(ids.size() * E);
-      Status s = qembedding(ids.data(), static_cast<int64_t>(ids.size()), q.view(), out.data());
+      Status s = qembedding(ids.data(), static_cast<int64_t>(ids.size()),
+                            q.view(), out.data());
       ASSERT_TRUE(s.isOk()) << s.message();
       for (size_t i = 0; i < ids.size(); ++i)
         for (int64_t e = 0; e < E; ++e)
@@ -220,8 +237,9 @@ TEST(CpuQembeddingTest, ArbitraryStoredBytesDecodeLikeQuantDequantize) {
       std::vector<uint32_t> packed(V * quant::packedWordsPerRow(spec, E));
       for (uint32_t &w : packed)
         w = rng();
-      const size_t nScales = static_cast<size_t>(V * quant::groupsPerRow(spec, E)) *
-                             quant::dtypeSize(st);
+      const size_t nScales =
+          static_cast<size_t>(V * quant::groupsPerRow(spec, E)) *
+          quant::dtypeSize(st);
       std::vector<uint8_t> scales(nScales), biases(nScales);
       for (uint8_t &b : scales)
         b = static_cast<uint8_t>(rng());
@@ -250,15 +268,18 @@ TEST(CpuQembeddingTest, ArbitraryStoredBytesDecodeLikeQuantDequantize) {
 }
 
 TEST(CpuQembeddingTest, OutOfRangeIdsAreErrors) {
-  QuantizedMatrix q = quantizeAs(gaussian(4 * 64, 5), 4, 64, quant::defaultSpec(Mode::kMxfp8));
+  QuantizedMatrix q =
+      quantizeAs(gaussian(4 * 64, 5), 4, 64, quant::defaultSpec(Mode::kMxfp8));
   std::vector<float> out(2 * 64, 1.0f);
   for (int32_t bad : {4, -1, 1000}) {
     const std::vector<int32_t> ids = {0, bad};
     Status s = qembedding(ids.data(), 2, q.view(), out.data());
     ASSERT_FALSE(s.isOk());
-    EXPECT_NE(s.message().find("token id " + std::to_string(bad)), std::string::npos)
+    EXPECT_NE(s.message().find("token id " + std::to_string(bad)),
+              std::string::npos)
         << s.message();
-    EXPECT_NE(s.message().find("vocabulary of 4"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("vocabulary of 4"), std::string::npos)
+        << s.message();
     EXPECT_EQ(out, std::vector<float>(2 * 64, 1.0f)) << "nothing written";
   }
 }
@@ -299,15 +320,19 @@ TEST(CpuQqmatmulTest, ActivationQuantizationEqualsQuantFakeQuantizeRows) {
   uint32_t seed = 900;
   for (const QuantSpec &spec : activationSpecs())
     for (int rep = 0; rep < 3; ++rep) {
-      std::vector<float> x = rep == 0 ? awkwardRows(M, K, seed++) : gaussian(M * K, seed++, rep * 3.0f);
+      std::vector<float> x = rep == 0 ? awkwardRows(M, K, seed++)
+                                      : gaussian(M * K, seed++, rep * 3.0f);
       std::optional<float> g;
       if (spec.globalScale)
-        g = rep == 0 ? 1e6f : quant::computeGlobalScale(x.data(), DType::kF32, M * K);
+        g = rep == 0 ? 1e6f
+                     : quant::computeGlobalScale(x.data(), DType::kF32, M * K);
       std::vector<float> mine(M * K), ref(M * K);
       Status s = fakeQuantizeRows(pool, x.data(), M, K, spec, g, mine.data());
       ASSERT_TRUE(s.isOk()) << s.message();
-      ASSERT_TRUE(quant::fakeQuantizeRows(x.data(), M, K, spec, ref.data(), g).isOk());
-      EXPECT_EQ(test::firstBitDifference(mine, ref), -1) << specName(spec) << " rep " << rep;
+      ASSERT_TRUE(
+          quant::fakeQuantizeRows(x.data(), M, K, spec, ref.data(), g).isOk());
+      EXPECT_EQ(test::firstBitDifference(mine, ref), -1)
+          << specName(spec) << " rep " << rep;
     }
 }
 
@@ -321,20 +346,25 @@ TEST(CpuQqmatmulTest, MatchesQqmatmulRef) {
         const std::string what = caseName(spec, M, K, N);
         std::vector<float> x = gaussian(M * K, seed++);
         std::vector<float> b = gaussian(N, seed++);
-        QuantizedMatrix q = quantizeAs(gaussian(N * K, seed++, 0.05f), N, K, spec);
+        QuantizedMatrix q =
+            quantizeAs(gaussian(N * K, seed++, 0.05f), N, K, spec);
         std::optional<float> gx;
         if (spec.globalScale)
           gx = quant::computeGlobalScale(x.data(), DType::kF32, M * K);
         std::vector<float> y(M * N), yRef(M * N), xq(M * K);
         Status s = qqmatmul(pool, x.data(), M, K, q.view(), b.data(), y.data());
         ASSERT_TRUE(s.isOk()) << what << ": " << s.message();
-        ASSERT_TRUE(quant::qqmatmulRef(x.data(), M, K, q.view(), gx, b.data(), yRef.data()).isOk());
+        ASSERT_TRUE(quant::qqmatmulRef(x.data(), M, K, q.view(), gx, b.data(),
+                                       yRef.data())
+                        .isOk());
         // Independent check: explicit fake quantization + dequantization.
         QuantSpec xs = spec;
         xs.globalScale = gx.has_value();
-        ASSERT_TRUE(quant::fakeQuantizeRows(x.data(), M, K, xs, xq.data(), gx).isOk());
+        ASSERT_TRUE(
+            quant::fakeQuantizeRows(x.data(), M, K, xs, xq.data(), gx).isOk());
         std::vector<double> ref, absRef;
-        test::referenceMatmul(xq, M, K, dequantized(q.view()), N, b.data(), &ref, &absRef);
+        test::referenceMatmul(xq, M, K, dequantized(q.view()), N, b.data(),
+                              &ref, &absRef);
         test::expectWithinDotBound(y, ref, absRef, K, what);
         if (M > kDotRowsMax)
           EXPECT_EQ(test::firstBitDifference(y, yRef), -1) << what;
@@ -350,19 +380,24 @@ TEST(CpuQqmatmulTest, GlobalScaleIsTheTensorAbsmaxOfX) {
   // M > kDotRowsMax: the prefill order, bit-identical to qqmatmulRef.
   const int64_t M = kDotRowsMax + 4, K = 64, N = 5;
   std::vector<float> x = gaussian(M * K, 31);
-  QuantizedMatrix q = quantizeAs(gaussian(N * K, 32, 0.05f), N, K, nvfp4Global());
+  QuantizedMatrix q =
+      quantizeAs(gaussian(N * K, 32, 0.05f), N, K, nvfp4Global());
   for (float factor : {1.0f, 300.0f}) {
     for (int64_t k = 0; k < K; ++k)
       x[5 * K + k] *= factor;
     std::vector<float> y(M * N), yRef(M * N);
-    ASSERT_TRUE(qqmatmul(pool, x.data(), M, K, q.view(), nullptr, y.data()).isOk());
+    ASSERT_TRUE(
+        qqmatmul(pool, x.data(), M, K, q.view(), nullptr, y.data()).isOk());
     const float gx = quant::computeGlobalScale(x.data(), DType::kF32, M * K);
-    ASSERT_TRUE(quant::qqmatmulRef(x.data(), M, K, q.view(), gx, nullptr, yRef.data()).isOk());
+    ASSERT_TRUE(
+        quant::qqmatmulRef(x.data(), M, K, q.view(), gx, nullptr, yRef.data())
+            .isOk());
     EXPECT_EQ(test::firstBitDifference(y, yRef), -1) << factor;
   }
   // All-zero activations: global scale 1 (any value gives zero codes).
   std::vector<float> zeros(M * K, 0.0f), y(M * N, 5.0f);
-  ASSERT_TRUE(qqmatmul(pool, zeros.data(), M, K, q.view(), nullptr, y.data()).isOk());
+  ASSERT_TRUE(
+      qqmatmul(pool, zeros.data(), M, K, q.view(), nullptr, y.data()).isOk());
   EXPECT_EQ(y, std::vector<float>(M * N, 0.0f));
   // An infinite activation has no finite global scale.
   x[7] = INFINITY;
@@ -376,12 +411,15 @@ TEST(CpuQqmatmulTest, UnsupportedModesAreErrors) {
   const int64_t K = 64, N = 2;
   std::vector<float> x(K, 1.0f), y(N);
   for (Mode mode : {Mode::kAffine, Mode::kMxfp4}) {
-    QuantizedMatrix q = quantizeAs(gaussian(N * K, 8), N, K, quant::defaultSpec(mode));
+    QuantizedMatrix q =
+        quantizeAs(gaussian(N * K, 8), N, K, quant::defaultSpec(mode));
     Status s = qqmatmul(pool, x.data(), 1, K, q.view(), nullptr, y.data());
     ASSERT_FALSE(s.isOk());
-    EXPECT_NE(s.message().find(std::string("activation quantization is not supported for mode ") +
-                               quant::modeName(mode)),
-              std::string::npos)
+    EXPECT_NE(
+        s.message().find(
+            std::string("activation quantization is not supported for mode ") +
+            quant::modeName(mode)),
+        std::string::npos)
         << s.message();
   }
 }

@@ -24,8 +24,9 @@ SlotRule slotRule(int64_t i, int64_t D, const std::vector<int64_t> &sections,
   int64_t start = 0;
   for (size_t s = 0; s < sections.size(); ++s) {
     if (i < start + sections[s])
-      return axial ? SlotRule{static_cast<int64_t>(s), i - start, 2 * sections[s]}
-                   : SlotRule{static_cast<int64_t>(s), i, D};
+      return axial
+                 ? SlotRule{static_cast<int64_t>(s), i - start, 2 * sections[s]}
+                 : SlotRule{static_cast<int64_t>(s), i, D};
     start += sections[s];
   }
   ADD_FAILURE() << "slot outside the sections";
@@ -75,18 +76,21 @@ std::string caseName(const RopeCase &c) {
                   " D=" + std::to_string(c.D) + " sections=[";
   for (int64_t v : c.sections)
     s += std::to_string(v) + ",";
-  return s + "]" + (c.axial ? " axial" : "") + " maxPos=" + std::to_string(c.maxPos);
+  return s + "]" + (c.axial ? " axial" : "") +
+         " maxPos=" + std::to_string(c.maxPos);
 }
 
 void runCase(const RopeCase &c, uint32_t seed) {
-  const int64_t streams = c.sections.empty() ? 1 : static_cast<int64_t>(c.sections.size());
+  const int64_t streams =
+      c.sections.empty() ? 1 : static_cast<int64_t>(c.sections.size());
   std::vector<float> x = gaussian(c.S * c.H * c.D, seed);
-  std::vector<int32_t> pos = test::randomInts(streams * c.S, seed + 1, 0, c.maxPos);
+  std::vector<int32_t> pos =
+      test::randomInts(streams * c.S, seed + 1, 0, c.maxPos);
   std::vector<float> y(x.size());
   const float theta = c.axial ? 10000.0f : 1000000.0f;
   Status s = rope(x.data(), y.data(), c.S, c.H, c.D, pos.data(), streams,
-                  c.sections.data(), static_cast<int64_t>(c.sections.size()), theta,
-                  c.axial);
+                  c.sections.data(), static_cast<int64_t>(c.sections.size()),
+                  theta, c.axial);
   ASSERT_TRUE(s.isOk()) << caseName(c) << ": " << s.message();
   const std::vector<double> hf =
       referenceRope(x, c.S, c.H, c.D, pos, c.sections, c.axial, theta, true);
@@ -100,9 +104,9 @@ void runCase(const RopeCase &c, uint32_t seed) {
   }
   // In place gives the same bits.
   std::vector<float> inPlace = x;
-  ASSERT_TRUE(rope(inPlace.data(), inPlace.data(), c.S, c.H, c.D, pos.data(), streams,
-                   c.sections.data(), static_cast<int64_t>(c.sections.size()), theta,
-                   c.axial)
+  ASSERT_TRUE(rope(inPlace.data(), inPlace.data(), c.S, c.H, c.D, pos.data(),
+                   streams, c.sections.data(),
+                   static_cast<int64_t>(c.sections.size()), theta, c.axial)
                   .isOk());
   EXPECT_EQ(test::firstBitDifference(inPlace, y), -1) << caseName(c);
 }
@@ -136,7 +140,9 @@ TEST(CpuRopeTest, HandComputedValues) {
   const std::vector<float> x = {1, 2, 3, 4};
   std::vector<float> y(4);
   const int32_t pos1[] = {1};
-  ASSERT_TRUE(rope(x.data(), y.data(), 1, 1, 4, pos1, 1, nullptr, 0, 10000.0f, false).isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y.data(), 1, 1, 4, pos1, 1, nullptr, 0, 10000.0f, false)
+          .isOk());
   EXPECT_NEAR(y[0], -1.9841106485555495, 1e-6);
   EXPECT_NEAR(y[1], 1.959900667496664, 1e-6);
   EXPECT_NEAR(y[2], 2.4623779024123156, 1e-6);
@@ -147,17 +153,23 @@ TEST(CpuRopeTest, HandComputedValues) {
   // embedding, inv = 1, angle 5.
   const int32_t pos2[] = {2, 5};
   const int64_t sections[] = {1, 1};
-  ASSERT_TRUE(rope(x.data(), y.data(), 1, 1, 4, pos2, 2, sections, 2, 10000.0f, false).isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y.data(), 1, 1, 4, pos2, 2, sections, 2, 10000.0f, false)
+          .isOk());
   EXPECT_NEAR(y[0], 1 * std::cos(2.0) - 3 * std::sin(2.0), 1e-6);
   EXPECT_NEAR(y[2], 3 * std::cos(2.0) + 1 * std::sin(2.0), 1e-6);
   EXPECT_NEAR(y[1], 2 * std::cos(0.05) - 4 * std::sin(0.05), 1e-6);
   EXPECT_NEAR(y[3], 4 * std::cos(0.05) + 2 * std::sin(0.05), 1e-6);
-  ASSERT_TRUE(rope(x.data(), y.data(), 1, 1, 4, pos2, 2, sections, 2, 10000.0f, true).isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y.data(), 1, 1, 4, pos2, 2, sections, 2, 10000.0f, true)
+          .isOk());
   EXPECT_NEAR(y[1], 2 * std::cos(5.0) - 4 * std::sin(5.0), 1e-6);
   EXPECT_NEAR(y[3], 4 * std::cos(5.0) + 2 * std::sin(5.0), 1e-6);
   // Position 0 is the identity.
   const int32_t pos0[] = {0};
-  ASSERT_TRUE(rope(x.data(), y.data(), 1, 1, 4, pos0, 1, nullptr, 0, 10000.0f, false).isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y.data(), 1, 1, 4, pos0, 1, nullptr, 0, 10000.0f, false)
+          .isOk());
   EXPECT_EQ(y, x);
 }
 
@@ -172,9 +184,15 @@ TEST(CpuRopeTest, EqualStreamsReduceToOneDimensionalRope) {
     p3.insert(p3.end(), p.begin(), p.end());
   std::vector<float> y1(x.size()), y3(x.size()), yAxial(x.size());
   const int64_t sections[] = {4, 6, 6}, whole[] = {16};
-  ASSERT_TRUE(rope(x.data(), y1.data(), S, H, D, p.data(), 1, nullptr, 0, 1e6f, false).isOk());
-  ASSERT_TRUE(rope(x.data(), y3.data(), S, H, D, p3.data(), 3, sections, 3, 1e6f, false).isOk());
-  ASSERT_TRUE(rope(x.data(), yAxial.data(), S, H, D, p.data(), 1, whole, 1, 1e6f, true).isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y1.data(), S, H, D, p.data(), 1, nullptr, 0, 1e6f, false)
+          .isOk());
+  ASSERT_TRUE(
+      rope(x.data(), y3.data(), S, H, D, p3.data(), 3, sections, 3, 1e6f, false)
+          .isOk());
+  ASSERT_TRUE(
+      rope(x.data(), yAxial.data(), S, H, D, p.data(), 1, whole, 1, 1e6f, true)
+          .isOk());
   EXPECT_EQ(test::firstBitDifference(y1, y3), -1);
   EXPECT_EQ(test::firstBitDifference(y1, yAxial), -1);
 }
@@ -190,11 +208,18 @@ TEST(CpuRopeTest, InvalidArgumentsAreErrors) {
   const int64_t bad[] = {1, 2}, good[] = {2, 2}, zero[] = {4, 0};
   expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 2, bad, 2, 1e4f, false),
               "sum to 3 but must sum to D/2 = 4");
-  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 3, good, 2, 1e4f, false), "streams");
-  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 2, nullptr, 0, 1e4f, false), "streams");
-  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 2, zero, 2, 1e4f, true), "size 0");
-  expectError(rope(x.data(), y.data(), 2, 1, 7, pos, 1, nullptr, 0, 1e4f, false), "odd");
-  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 1, nullptr, 0, 1e4f, true), "axial");
+  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 3, good, 2, 1e4f, false),
+              "streams");
+  expectError(
+      rope(x.data(), y.data(), 2, 1, 8, pos, 2, nullptr, 0, 1e4f, false),
+      "streams");
+  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 2, zero, 2, 1e4f, true),
+              "size 0");
+  expectError(
+      rope(x.data(), y.data(), 2, 1, 7, pos, 1, nullptr, 0, 1e4f, false),
+      "odd");
+  expectError(rope(x.data(), y.data(), 2, 1, 8, pos, 1, nullptr, 0, 1e4f, true),
+              "axial");
 }
 
 } // namespace

@@ -174,7 +174,8 @@ TEST(CpuThreadPoolTest, ImpossibleScratchIsAnErrorNotACrash) {
   // The pool still works afterwards.
   ASSERT_TRUE(pool.reserveScratch(16).isOk());
   std::atomic<int> n{0};
-  pool.parallelFor(10, [&](int64_t b, int64_t e) { n += static_cast<int>(e - b); });
+  pool.parallelFor(10,
+                   [&](int64_t b, int64_t e) { n += static_cast<int>(e - b); });
   EXPECT_EQ(n.load(), 10);
 }
 
