@@ -1,0 +1,38 @@
+// A file written under a temporary name and renamed into place on commit(),
+// so readers never see a partial artifact and a failed write leaves nothing.
+#pragma once
+
+#include "vlmc/artifact/ArtifactBuilder.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vlmc::artifact::detail {
+
+class AtomicFile : public TensorSink {
+public:
+  static Result<std::unique_ptr<AtomicFile>> create(const std::string &path);
+  // Removes the temporary file unless commit() succeeded.
+  ~AtomicFile() override;
+  AtomicFile(const AtomicFile &) = delete;
+  AtomicFile &operator=(const AtomicFile &) = delete;
+
+  Status write(const void *data, size_t nbytes) override;
+  // Flush, fsync, rename over `path`, fsync the directory.
+  Status commit();
+
+private:
+  AtomicFile() = default;
+  Status flush();
+  Status writeAll(const void *data, size_t nbytes);
+  Status ioError(const std::string &what, int err) const;
+
+  std::string path_, tmpPath_;
+  int fd_ = -1;
+  // Padding and small source chunks are batched into few write() calls.
+  std::vector<char> buffer_;
+  bool committed_ = false;
+};
+
+} // namespace vlmc::artifact::detail

@@ -1,0 +1,25 @@
+// Where an Artifact's bytes live: a read-only file mapping or a page-aligned
+// heap copy. Both are released when the last shared_ptr goes.
+#pragma once
+
+#include "vlmc/support/Status.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vlmc::artifact::detail {
+
+struct Storage {
+  std::shared_ptr<const uint8_t> bytes; // null when size == 0
+  size_t size = 0;
+};
+
+// mmap(PROT_READ, MAP_PRIVATE) of a whole regular file. (vlmc_io has the same
+// helper, but private; the artifact reader does not depend on vlmc_io.)
+Result<Storage> mapFile(const std::string &path);
+// A copy whose first byte is page-aligned, like a mapping.
+Result<Storage> copyAligned(std::string_view bytes);
+
+} // namespace vlmc::artifact::detail
