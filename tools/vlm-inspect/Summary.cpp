@@ -53,9 +53,11 @@ Json opHistogram(const fb::Function &f) {
   if (f.ops())
     for (const fb::Op *op : *f.ops())
       ++counts[uint16_t(op->code())];
-  std::vector<std::pair<uint16_t, uint64_t>> sorted(counts.begin(), counts.end());
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto &a, const auto &b) { return a.second > b.second; });
+  std::vector<std::pair<uint16_t, uint64_t>> sorted(counts.begin(),
+                                                    counts.end());
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto &a, const auto &b) { return a.second > b.second; });
   Json out = Json::object();
   for (const auto &[code, n] : sorted)
     out[fb::EnumNameOpCode(fb::OpCode(code))] = n;
@@ -89,14 +91,15 @@ Json summarize(const Artifact &a) {
   const fb::Artifact &root = a.root();
   Json out;
   out["file"] = a.label();
-  out["header"] = {{"magic", std::string(h.magic, strnlen(h.magic, sizeof h.magic))},
-                   {"format_version", h.formatVersion},
-                   {"flags", h.flags},
-                   {"file_size", a.fileSize()},
-                   {"flatbuffer_offset", h.flatbufferOffset},
-                   {"flatbuffer_size", h.flatbufferSize},
-                   {"weights_offset", h.weightsOffset},
-                   {"weights_size", h.weightsSize}};
+  out["header"] = {
+      {"magic", std::string(h.magic, strnlen(h.magic, sizeof h.magic))},
+      {"format_version", h.formatVersion},
+      {"flags", h.flags},
+      {"file_size", a.fileSize()},
+      {"flatbuffer_offset", h.flatbufferOffset},
+      {"flatbuffer_size", h.flatbufferSize},
+      {"weights_offset", h.weightsOffset},
+      {"weights_size", h.weightsSize}};
   out["model"] = {{"family", str(root.family())},
                   {"model_type", str(root.model_type())},
                   {"target", str(root.target())},
@@ -139,7 +142,8 @@ Json summarize(const Artifact &a) {
   return out;
 }
 
-// --- text -----------------------------------------------------------------------
+// --- text
+// -----------------------------------------------------------------------
 
 namespace {
 
@@ -217,12 +221,12 @@ void printTensors(const Json &tensors, uint64_t total, std::ostream &out) {
 }
 
 void printFunction(const Json &f, std::ostream &out) {
-  out << "  " << f["name"].get<std::string>() << ": " << f["values"] << " values, "
-      << f["ops"] << " ops\n";
+  out << "  " << f["name"].get<std::string>() << ": " << f["values"]
+      << " values, " << f["ops"] << " ops\n";
   std::string inputs;
   for (const Json &in : f["inputs"])
-    inputs += (inputs.empty() ? "" : ", ") + in["name"].get<std::string>() + " " +
-              valueText(in);
+    inputs += (inputs.empty() ? "" : ", ") + in["name"].get<std::string>() +
+              " " + valueText(in);
   out << "    inputs:  " << (inputs.empty() ? "-" : inputs) << "\n";
   std::string outputs;
   for (const Json &o : f["outputs"])
@@ -242,8 +246,8 @@ void printText(const Json &s, std::ostream &out) {
   out << "header:\n"
       << "  magic       " << text(h["magic"]) << "\n"
       << "  format      " << h["format_version"] << "\n"
-      << "  flags       0x" << std::hex << h["flags"].get<uint32_t>() << std::dec
-      << "\n"
+      << "  flags       0x" << std::hex << h["flags"].get<uint32_t>()
+      << std::dec << "\n"
       << "  file size   " << h["file_size"] << " bytes ("
       << human(h["file_size"].get<uint64_t>()) << ")\n"
       << "  flatbuffer  " << h["flatbuffer_size"] << " bytes at offset "
@@ -256,8 +260,8 @@ void printText(const Json &s, std::ostream &out) {
       << "  family      " << text(m["family"]) << "\n"
       << "  model type  " << text(m["model_type"]) << "\n"
       << "  target      " << text(m["target"]) << "\n"
-      << "  -qa         " << (m["quantize_activations"].get<bool>() ? "yes" : "no")
-      << "\n"
+      << "  -qa         "
+      << (m["quantize_activations"].get<bool>() ? "yes" : "no") << "\n"
       << "  compiler    " << text(m["compiler_version"]) << "\n";
 
   out << "embedded files: " << s["files"].size() << "\n";

@@ -41,7 +41,8 @@ class FunctionWriter {
 public:
   explicit FunctionWriter(ArtifactBuilder &b) : b_(b) {}
 
-  int32_t input(const char *name, DType dtype, const std::vector<int64_t> &shape) {
+  int32_t input(const char *name, DType dtype,
+                const std::vector<int64_t> &shape) {
     int32_t id = value(dtype, shape);
     args_.push_back(fb::CreateArgumentDirect(b_.fbb(), name, id));
     return id;
@@ -50,8 +51,8 @@ public:
     const TensorInfo &t = kTensors[tensor];
     int32_t id = value(t.dtype, t.shape);
     std::vector<int32_t> outputs = {id};
-    ops_.push_back(fb::CreateOpDirect(b_.fbb(), OpCode::Parameter, layer, nullptr,
-                                      &outputs, int32_t(tensor)));
+    ops_.push_back(fb::CreateOpDirect(b_.fbb(), OpCode::Parameter, layer,
+                                      nullptr, &outputs, int32_t(tensor)));
     return id;
   }
   int32_t op(OpCode code, const char *layer, const std::vector<int32_t> &inputs,
@@ -68,8 +69,8 @@ public:
                                       0, q));
     return id;
   }
-  flatbuffers::Offset<fb::Function> finish(const char *name,
-                                           const std::vector<int32_t> &outputs) {
+  flatbuffers::Offset<fb::Function>
+  finish(const char *name, const std::vector<int32_t> &outputs) {
     return fb::CreateFunctionDirect(b_.fbb(), name, &values_, &args_, &outputs,
                                     &ops_);
   }
@@ -135,15 +136,19 @@ flatbuffers::Offset<fb::Function> decodeStep(ArtifactBuilder &b) {
 
 Status writeSample(const std::string &path) {
   ArtifactBuilder b;
-  b.setModelInfo({"qwen2_vl", "qwen2_vl", "cuda", true, "vlm-inspect-make-sample"});
+  b.setModelInfo(
+      {"qwen2_vl", "qwen2_vl", "cuda", true, "vlm-inspect-make-sample"});
   VLMC_RETURN_IF_ERROR(b.addEmbeddedFile(
       "config.json", R"({"model_type": "qwen2_vl", "hidden_size": 64})"));
-  VLMC_RETURN_IF_ERROR(b.addEmbeddedFile("tokenizer.json", R"({"version": "1.0"})"));
-  VLMC_RETURN_IF_ERROR(b.addEmbeddedFile("chat_template.jinja", "{{ messages }}"));
+  VLMC_RETURN_IF_ERROR(
+      b.addEmbeddedFile("tokenizer.json", R"({"version": "1.0"})"));
+  VLMC_RETURN_IF_ERROR(
+      b.addEmbeddedFile("chat_template.jinja", "{{ messages }}"));
   for (size_t i = 0; i < kTensors.size(); ++i) {
     // Streamed, as the compiler does: a recognisable byte pattern per tensor.
     auto index = b.addTensor(kTensors[i], [i](TensorSink &out) -> Status {
-      const uint64_t size = *tensorByteSize(kTensors[i].dtype, kTensors[i].shape);
+      const uint64_t size =
+          *tensorByteSize(kTensors[i].dtype, kTensors[i].shape);
       for (uint64_t k = 0; k < size; ++k) {
         char c = char(i * 16 + k % 16);
         VLMC_RETURN_IF_ERROR(out.write(&c, 1));
@@ -168,16 +173,18 @@ Status writeSample(const std::string &path) {
 } // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"vlm-inspect-make-sample: write the small artifact vlm-inspect's "
-               "lit tests read (test-only).",
-               "vlm-inspect-make-sample"};
+  CLI::App app{
+      "vlm-inspect-make-sample: write the small artifact vlm-inspect's "
+      "lit tests read (test-only).",
+      "vlm-inspect-make-sample"};
   std::string path;
   std::optional<uint32_t> formatVersion;
   uint64_t truncate = 0;
   app.add_option("output", path, "Where to write the artifact")->required();
   app.add_option("--format-version", formatVersion,
                  "Then overwrite the header's format version");
-  app.add_option("--truncate", truncate, "Then cut this many bytes off the end");
+  app.add_option("--truncate", truncate,
+                 "Then cut this many bytes off the end");
   CLI11_PARSE(app, argc, argv);
 
   Status st = writeSample(path);

@@ -32,9 +32,9 @@ Result<Artifact> Artifact::load(std::shared_ptr<const uint8_t> bytes,
   VLMC_RETURN_IF_ERROR(
       detail::verifyFlatbuffer(flatbuffer, a.header_.flatbufferSize, label));
   a.root_ = fb::GetArtifact(flatbuffer);
-  VLMC_RETURN_IF_ERROR(detail::verifyContents(
-      *a.root_, a.header_.flatbufferSize, a.header_.weightsSize, label,
-      a.index_));
+  VLMC_RETURN_IF_ERROR(
+      detail::verifyContents(*a.root_, a.header_.flatbufferSize,
+                             a.header_.weightsSize, label, a.index_));
   a.weights_ = {base + a.header_.weightsOffset, size_t(a.header_.weightsSize)};
   return a;
 }

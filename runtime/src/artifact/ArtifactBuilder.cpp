@@ -98,11 +98,12 @@ Result<uint32_t> ArtifactBuilder::addTensor(const TensorInfo &info,
   return addTensorImpl(info, std::move(source), std::nullopt);
 }
 
-Result<uint32_t> ArtifactBuilder::addTensorImpl(
-    const TensorInfo &info, TensorSource source,
-    std::optional<uint64_t> knownSize) {
+Result<uint32_t>
+ArtifactBuilder::addTensorImpl(const TensorInfo &info, TensorSource source,
+                               std::optional<uint64_t> knownSize) {
   VLMC_RETURN_IF_ERROR(checkOpen("addTensor"));
-  const std::string where = std::string(kLabel) + ": tensor '" + info.name + "'";
+  const std::string where =
+      std::string(kLabel) + ": tensor '" + info.name + "'";
   if (info.name.empty())
     return invalidArgument(std::string(kLabel) + ": a tensor needs a name");
   if (tensorNames_.count(info.name))
@@ -158,7 +159,8 @@ Status ArtifactBuilder::addEmbeddedFile(std::string_view name,
   return Status::ok();
 }
 
-Status ArtifactBuilder::addFunction(flatbuffers::Offset<fb::Function> function) {
+Status
+ArtifactBuilder::addFunction(flatbuffers::Offset<fb::Function> function) {
   VLMC_RETURN_IF_ERROR(checkOpen("addFunction"));
   functions_.push_back(function);
   return Status::ok();
@@ -191,13 +193,13 @@ Status ArtifactBuilder::seal() {
                                model_.quantizeActivations, version, files,
                                tensors, functions, kernels));
   if (options_.verify) {
-    sealStatus_ =
-        detail::verifyFlatbuffer(fbb_.GetBufferPointer(), fbb_.GetSize(), kLabel);
+    sealStatus_ = detail::verifyFlatbuffer(fbb_.GetBufferPointer(),
+                                           fbb_.GetSize(), kLabel);
     Artifact::Index index;
     if (sealStatus_.isOk())
-      sealStatus_ = detail::verifyContents(
-          *fb::GetArtifact(fbb_.GetBufferPointer()), fbb_.GetSize(),
-          weightsSize_, kLabel, index);
+      sealStatus_ =
+          detail::verifyContents(*fb::GetArtifact(fbb_.GetBufferPointer()),
+                                 fbb_.GetSize(), weightsSize_, kLabel, index);
   }
   return sealStatus_;
 }

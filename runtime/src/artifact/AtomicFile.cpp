@@ -32,7 +32,8 @@ Status AtomicFile::ioError(const std::string &what, int err) const {
   return unavailable(path_ + ": " + what + ": " + std::strerror(err));
 }
 
-Result<std::unique_ptr<AtomicFile>> AtomicFile::create(const std::string &path) {
+Result<std::unique_ptr<AtomicFile>>
+AtomicFile::create(const std::string &path) {
   std::unique_ptr<AtomicFile> f(new AtomicFile());
   f->path_ = path;
   f->tmpPath_ = tempNameFor(path);
@@ -109,7 +110,8 @@ Status AtomicFile::commit() {
   }
   committed_ = true;
   // Make the rename itself durable.
-  int dfd = ::open(parentDir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd =
+      ::open(parentDir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

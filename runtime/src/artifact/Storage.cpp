@@ -35,10 +35,9 @@ Result<Storage> mapFile(const std::string &path) {
                     path + ": mmap failed: " + std::strerror(err));
     }
     size_t size = storage.size;
-    storage.bytes.reset(static_cast<const uint8_t *>(p),
-                        [size](const uint8_t *q) {
-                          ::munmap(const_cast<uint8_t *>(q), size);
-                        });
+    storage.bytes.reset(
+        static_cast<const uint8_t *>(p),
+        [size](const uint8_t *q) { ::munmap(const_cast<uint8_t *>(q), size); });
   }
   ::close(fd); // the mapping keeps the file open
   return storage;
@@ -55,8 +54,9 @@ Result<Storage> copyAligned(std::string_view bytes) {
                   "cannot allocate " + std::to_string(bytes.size()) +
                       " bytes for an in-memory artifact");
   std::memcpy(p, bytes.data(), bytes.size());
-  storage.bytes.reset(static_cast<const uint8_t *>(p),
-                      [](const uint8_t *q) { std::free(const_cast<uint8_t *>(q)); });
+  storage.bytes.reset(static_cast<const uint8_t *>(p), [](const uint8_t *q) {
+    std::free(const_cast<uint8_t *>(q));
+  });
   return storage;
 }
 

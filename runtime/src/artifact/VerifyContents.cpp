@@ -282,8 +282,8 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
                              ", but the function has " + str(n) + " values");
   }
   for (uint32_t o = 0; o < length(outputs); ++o)
-    VLMC_RETURN_IF_ERROR(define(f, outputs->Get(o), k,
-                                where + ": output " + str(o)));
+    VLMC_RETURN_IF_ERROR(
+        define(f, outputs->Get(o), k, where + ": output " + str(o)));
   if (op.quant() && !isKnownQuantMode(op.quant()->mode()))
     return fail(where, "unknown quant mode " + str(int(op.quant()->mode())));
   // Not read here, but the executor will.
@@ -308,9 +308,8 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
     return fail(where, "value " + str(outputs->Get(0)) + " (" +
                            fb::EnumNameDType(out.dtype()) + " " +
                            shapeString(out.shape()) +
-                           ") does not match tensor " +
-                           quoted(view(t.name())) + " (" +
-                           fb::EnumNameDType(t.dtype()) + " " +
+                           ") does not match tensor " + quoted(view(t.name())) +
+                           " (" + fb::EnumNameDType(t.dtype()) + " " +
                            shapeString(t.shape()) + ")");
   return Status::ok();
 }
@@ -319,7 +318,8 @@ std::string Checker::producerName(const fb::Function &f,
                                   int64_t producer) const {
   if (producer >= 0)
     return "op " + str(producer);
-  return "input " + quoted(view(f.inputs()->Get(uint32_t(-1 - producer))->name()));
+  return "input " +
+         quoted(view(f.inputs()->Get(uint32_t(-1 - producer))->name()));
 }
 
 Status Checker::define(const fb::Function &f, int32_t value, int64_t producer,

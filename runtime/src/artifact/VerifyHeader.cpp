@@ -42,11 +42,11 @@ Status verifyHeader(const uint8_t *bytes, uint64_t size,
   const bool magicOk =
       size >= sizeof(kMagic) && std::memcmp(bytes, kMagic, sizeof(kMagic)) == 0;
   if (!magicOk)
-    return invalidArgument(
-        label + ": not a vlmc artifact (" +
-        (size < sizeof(kMagic) ? "only " + str(size) + " bytes"
-                               : std::string("no VLMCART magic")) +
-        ")");
+    return invalidArgument(label + ": not a vlmc artifact (" +
+                           (size < sizeof(kMagic)
+                                ? "only " + str(size) + " bytes"
+                                : std::string("no VLMCART magic")) +
+                           ")");
   if (size < kHeaderSize)
     return corrupt(label, "truncated: " + str(size) +
                               " bytes, shorter than the " + str(kHeaderSize) +

@@ -45,9 +45,9 @@ struct TensorInfo {
 };
 
 struct ModelInfo {
-  std::string family;    // qwen2_vl, qwen2_5_vl, idefics3, llama
-  std::string modelType; // config.json's model_type
-  std::string target;    // cpu or cuda
+  std::string family;               // qwen2_vl, qwen2_5_vl, idefics3, llama
+  std::string modelType;            // config.json's model_type
+  std::string target;               // cpu or cuda
   bool quantizeActivations = false; // -qa
   std::string compilerVersion;
 };

@@ -23,7 +23,8 @@ void addSample(ArtifactBuilder &b, const Sample &s) {
     ASSERT_TRUE(b.addEmbeddedFile(name, data).isOk());
   for (size_t i = 0; i < s.tensors.size(); ++i) {
     const TensorDesc &t = s.tensors[i];
-    auto index = b.addTensor({t.name, t.dtype, t.shape, t.quant}, tensorBytes(s, i));
+    auto index =
+        b.addTensor({t.name, t.dtype, t.shape, t.quant}, tensorBytes(s, i));
     ASSERT_TRUE(index.isOk()) << index.status().message();
     EXPECT_EQ(*index, i);
   }
@@ -49,7 +50,8 @@ TEST(ArtifactBuilder, Layout) {
   ASSERT_TRUE(bytes.isOk());
   const Header h = readHeader(*bytes);
   EXPECT_EQ(h.flags, 0u);
-  EXPECT_EQ(h.weightsOffset, (kHeaderSize + h.flatbufferSize + 4095) / 4096 * 4096);
+  EXPECT_EQ(h.weightsOffset,
+            (kHeaderSize + h.flatbufferSize + 4095) / 4096 * 4096);
   EXPECT_EQ(bytes->size(), h.weightsOffset + h.weightsSize);
   EXPECT_EQ(h.weightsSize, b.weightsSize());
   auto a = Artifact::fromBytes(*bytes, "m.vlmc");
@@ -57,7 +59,8 @@ TEST(ArtifactBuilder, Layout) {
   uint64_t expectedOffset = 0;
   for (size_t i = 0; i < a->tensorCount(); ++i) {
     EXPECT_EQ(a->tensor(i)->offset(), expectedOffset) << i;
-    expectedOffset = (a->tensor(i)->offset() + a->tensor(i)->size() + 255) / 256 * 256;
+    expectedOffset =
+        (a->tensor(i)->offset() + a->tensor(i)->size() + 255) / 256 * 256;
   }
   // Padding is zeros.
   for (uint64_t i = kHeaderSize + h.flatbufferSize; i < h.weightsOffset; ++i)
@@ -87,7 +90,8 @@ TEST(ArtifactBuilder, StreamingSource) {
         return Status::ok();
       });
   ASSERT_TRUE(index.isOk());
-  ASSERT_TRUE(b.addTensor({"small", fb::DType::U8, {3}, {}}, std::string("abc")).isOk());
+  ASSERT_TRUE(b.addTensor({"small", fb::DType::U8, {3}, {}}, std::string("abc"))
+                  .isOk());
   EXPECT_EQ(calls, 0);
   ASSERT_TRUE(b.finishToFile(dir / "big.vlmc").isOk());
   EXPECT_EQ(calls, 1);
@@ -100,13 +104,15 @@ TEST(ArtifactBuilder, StreamingSource) {
   for (int64_t i = 0; i < rows * cols; i += 9973)
     ASSERT_EQ(f[i], float(i)) << i;
   ByteSpan small = a->tensorData(*a->findTensor("small"));
-  EXPECT_EQ(std::string(reinterpret_cast<const char *>(small.data), small.size), "abc");
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(small.data), small.size),
+            "abc");
   EXPECT_EQ(small.data - big.data, rows * cols * 4); // 16 MiB is 256-aligned
 }
 
 TEST(ArtifactBuilder, RejectsBadTensors) {
   ArtifactBuilder b;
-  ASSERT_TRUE(b.addTensor({"w", fb::DType::F32, {2}, {}}, std::string(8, 'x')).isOk());
+  ASSERT_TRUE(
+      b.addTensor({"w", fb::DType::F32, {2}, {}}, std::string(8, 'x')).isOk());
   struct Case {
     TensorInfo info;
     size_t bytes;
@@ -116,12 +122,15 @@ TEST(ArtifactBuilder, RejectsBadTensors) {
       {{"", fb::DType::F32, {2}, {}}, 8, "a tensor needs a name"},
       {{"d", fb::DType(77), {2}, {}}, 8, "tensor 'd': unknown dtype 77"},
       {{"n", fb::DType::F32, {-2}, {}}, 8, "tensor 'n': invalid shape [-2]"},
-      {{"o", fb::DType::F32, {int64_t(1) << 62, 4}, {}}, 8,
+      {{"o", fb::DType::F32, {int64_t(1) << 62, 4}, {}},
+       8,
        "tensor 'o': invalid shape [4611686018427387904, 4]"},
-      {{"s", fb::DType::F32, {3}, {}}, 8,
+      {{"s", fb::DType::F32, {3}, {}},
+       8,
        "tensor 's': got 8 bytes, its shape holds 12"},
       {{"q", fb::DType::U32, {2}, QuantInfo{fb::QuantMode(20), 4, 64, false}},
-       8, "tensor 'q': unknown quant mode"},
+       8,
+       "tensor 'q': unknown quant mode"},
   };
   for (const Case &c : cases) {
     auto r = b.addTensor(c.info, std::string(c.bytes, 'x'));
@@ -137,8 +146,9 @@ TEST(ArtifactBuilder, RejectsBadTensors) {
 TEST(ArtifactBuilder, RejectsBadFiles) {
   ArtifactBuilder b;
   ASSERT_TRUE(b.addEmbeddedFile("config.json", "{}").isOk());
-  EXPECT_EQ(b.addEmbeddedFile("config.json", "{}").message(),
-            "vlmc artifact builder: embedded file 'config.json' was added twice");
+  EXPECT_EQ(
+      b.addEmbeddedFile("config.json", "{}").message(),
+      "vlmc artifact builder: embedded file 'config.json' was added twice");
   EXPECT_EQ(b.addEmbeddedFile("", "{}").message(),
             "vlmc artifact builder: an embedded file needs a name");
 }
@@ -152,7 +162,8 @@ TEST(ArtifactBuilder, SealedAfterFinish) {
                 .message(),
             "vlmc artifact builder: addTensor after the artifact was finished");
   EXPECT_FALSE(b.addEmbeddedFile("late", "").isOk());
-  EXPECT_FALSE(b.addFunction(createFunction(b.fbb(), sample().functions[0])).isOk());
+  EXPECT_FALSE(
+      b.addFunction(createFunction(b.fbb(), sample().functions[0])).isOk());
   EXPECT_FALSE(b.addKernel(fb::CreateKernelDirect(b.fbb(), "k")).isOk());
   // ...but it can still write the same artifact again.
   EXPECT_TRUE(b.finishToString().isOk());

@@ -38,14 +38,16 @@ void exercise(const Artifact &a) {
     ASSERT_TRUE(within(data, wBegin, wEnd)) << i;
     for (size_t k = 0; k < data.size; ++k)
       sum += data.data[k];
-    ASSERT_EQ(a.findTensor(a.tensor(i)->name()->string_view()).has_value(), true);
+    ASSERT_EQ(a.findTensor(a.tensor(i)->name()->string_view()).has_value(),
+              true);
   }
   const fb::Artifact &root = a.root();
   if (root.files())
     for (const auto *f : *root.files()) {
       auto data = a.embeddedFile(f->name()->string_view());
       ASSERT_TRUE(data.has_value());
-      ByteSpan span{reinterpret_cast<const uint8_t *>(data->data()), data->size()};
+      ByteSpan span{reinterpret_cast<const uint8_t *>(data->data()),
+                    data->size()};
       ASSERT_TRUE(within(span, a.flatbuffer().begin(), a.flatbuffer().end()));
     }
   if (root.functions())
@@ -60,7 +62,8 @@ void exercise(const Artifact &a) {
           ASSERT_TRUE(inputs->Get(k) >= -1 && inputs->Get(k) < int64_t(values));
         const auto *outputs = op->outputs();
         for (uint32_t k = 0; outputs && k < outputs->size(); ++k)
-          ASSERT_TRUE(outputs->Get(k) >= 0 && outputs->Get(k) < int64_t(values));
+          ASSERT_TRUE(outputs->Get(k) >= 0 &&
+                      outputs->Get(k) < int64_t(values));
         const auto *attrs = op->i64_attrs();
         for (uint32_t k = 0; attrs && k < attrs->size(); ++k)
           sum += unsigned(attrs->Get(k));
@@ -80,7 +83,8 @@ public:
     std::string img = seed;
     const Header h = readHeader(img);
     const size_t fbBegin = kHeaderSize;
-    const size_t fbEnd = std::min<size_t>(img.size(), kHeaderSize + h.flatbufferSize);
+    const size_t fbEnd =
+        std::min<size_t>(img.size(), kHeaderSize + h.flatbufferSize);
     switch (pick(9)) {
     case 0: // bit flips anywhere
       flipBits(img, 0, img.size());
@@ -128,10 +132,17 @@ private:
   }
 
   uint32_t interesting32(size_t size) {
-    const uint32_t values[] = {0,          1,          4,
-                               8,          0x7fffffff, 0x80000000,
-                               0xffffffff, 0xfffffffc, uint32_t(size),
-                               uint32_t(size - 4),     uint32_t(rng_() % 4096)};
+    const uint32_t values[] = {0,
+                               1,
+                               4,
+                               8,
+                               0x7fffffff,
+                               0x80000000,
+                               0xffffffff,
+                               0xfffffffc,
+                               uint32_t(size),
+                               uint32_t(size - 4),
+                               uint32_t(rng_() % 4096)};
     return values[pick(sizeof values / sizeof values[0])];
   }
 
@@ -148,12 +159,21 @@ private:
     if (img.size() < kHeaderSize)
       return;
     const uint64_t size = img.size();
-    const uint64_t lies[] = {0,          1,           63,
-                             64,         4095,        4096,
-                             8192,       size,        size - 1,
-                             size + 1,   uint64_t(1) << 31,
-                             uint64_t(1) << 32,       uint64_t(1) << 63,
-                             ~uint64_t(0),            ~uint64_t(0) - 4095};
+    const uint64_t lies[] = {0,
+                             1,
+                             63,
+                             64,
+                             4095,
+                             4096,
+                             8192,
+                             size,
+                             size - 1,
+                             size + 1,
+                             uint64_t(1) << 31,
+                             uint64_t(1) << 32,
+                             uint64_t(1) << 63,
+                             ~uint64_t(0),
+                             ~uint64_t(0) - 4095};
     const uint64_t lie = lies[pick(sizeof lies / sizeof lies[0])];
     // Fields: version+flags (8), flatbufferOffset (16), flatbufferSize (24),
     // weightsOffset (32), weightsSize (40).

@@ -13,7 +13,9 @@ using namespace vlmc::artifact::testing;
 
 namespace {
 
-std::string str(const flatbuffers::String *s) { return s ? s->str() : "<null>"; }
+std::string str(const flatbuffers::String *s) {
+  return s ? s->str() : "<null>";
+}
 
 bool aligned(const void *p, uint64_t alignment) {
   return reinterpret_cast<uintptr_t>(p) % alignment == 0;

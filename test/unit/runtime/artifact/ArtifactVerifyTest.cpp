@@ -32,7 +32,8 @@ namespace {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult failsWith(const Sample &s, const std::string &expected) {
+::testing::AssertionResult failsWith(const Sample &s,
+                                     const std::string &expected) {
   return failsWith(assemble(s), expected);
 }
 
@@ -78,8 +79,9 @@ TEST(ArtifactVerify, BadMagic) {
 }
 
 TEST(ArtifactVerify, TruncatedHeader) {
-  EXPECT_TRUE(failsWith(assemble(sample()).substr(0, 40),
-                        "truncated: 40 bytes, shorter than the 64-byte header"));
+  EXPECT_TRUE(
+      failsWith(assemble(sample()).substr(0, 40),
+                "truncated: 40 bytes, shorter than the 64-byte header"));
 }
 
 TEST(ArtifactVerify, NewerFormat) {
@@ -94,10 +96,11 @@ TEST(ArtifactVerify, NewerFormat) {
 TEST(ArtifactVerify, OlderFormat) {
   std::string bytes = assemble(sample());
   editHeader(bytes, [](Header &h) { h.formatVersion = 0; });
-  EXPECT_TRUE(failsWith(bytes,
-                        "t.vlmc: built by an older vlmc (format 0; this runtime "
-                        "reads format 1): recompile the model with this vlmc",
-                        StatusCode::kUnimplemented));
+  EXPECT_TRUE(
+      failsWith(bytes,
+                "t.vlmc: built by an older vlmc (format 0; this runtime "
+                "reads format 1): recompile the model with this vlmc",
+                StatusCode::kUnimplemented));
 }
 
 TEST(ArtifactVerify, UnknownFlags) {
@@ -110,7 +113,8 @@ TEST(ArtifactVerify, UnknownFlags) {
 TEST(ArtifactVerify, FlatbufferOffset) {
   std::string bytes = assemble(sample());
   editHeader(bytes, [](Header &h) { h.flatbufferOffset = 128; });
-  EXPECT_TRUE(failsWith(bytes, "header: flatbuffer offset is 128, expected 64"));
+  EXPECT_TRUE(
+      failsWith(bytes, "header: flatbuffer offset is 128, expected 64"));
 }
 
 TEST(ArtifactVerify, FlatbufferPastEndOfFile) {
@@ -195,7 +199,8 @@ TEST(ArtifactVerify, WeightsPastEndOfFile) {
   EXPECT_TRUE(failsWith(bytes, "extends past the end of the file"));
 }
 
-// --- tensors ------------------------------------------------------------------
+// --- tensors
+// ------------------------------------------------------------------
 
 TEST(ArtifactVerify, TensorWithoutName) {
   Sample s = sample();
@@ -268,12 +273,14 @@ TEST(ArtifactVerify, TensorMisalignedShape) {
   Sample s = sample();
   s.tensors[4].shape = {1};
   std::string bytes = assemble(s);
-  shiftVectorField(bytes, rootOf(bytes).tensors()->Get(4),
-                   fb::Tensor::VT_SHAPE, 4);
-  EXPECT_TRUE(failsWith(bytes, "tensor 'norm.weight': misaligned shape vector"));
+  shiftVectorField(bytes, rootOf(bytes).tensors()->Get(4), fb::Tensor::VT_SHAPE,
+                   4);
+  EXPECT_TRUE(
+      failsWith(bytes, "tensor 'norm.weight': misaligned shape vector"));
 }
 
-// --- embedded files -----------------------------------------------------------
+// --- embedded files
+// -----------------------------------------------------------
 
 TEST(ArtifactVerify, EmbeddedFileWithoutName) {
   Sample s = sample();
@@ -288,7 +295,8 @@ TEST(ArtifactVerify, DuplicateEmbeddedFile) {
                            "(#0 and #1)"));
 }
 
-// --- functions ----------------------------------------------------------------
+// --- functions
+// ----------------------------------------------------------------
 
 TEST(ArtifactVerify, FunctionWithoutName) {
   Sample s = sample();
@@ -466,8 +474,8 @@ TEST(ArtifactVerify, AliasedVectorsBoundTheWork) {
   auto f = fb::CreateFunction(fbb, fbb.CreateString("f"), 0, 0, 0,
                               fbb.CreateVector(ops));
   auto functions = fbb.CreateVector(std::vector{f});
-  fb::FinishArtifactBuffer(fbb, fb::CreateArtifact(fbb, 0, 0, 0, false, 0, 0, 0,
-                                                   functions));
+  fb::FinishArtifactBuffer(
+      fbb, fb::CreateArtifact(fbb, 0, 0, 0, false, 0, 0, 0, functions));
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.formatVersion = kFormatVersion;
@@ -476,7 +484,8 @@ TEST(ArtifactVerify, AliasedVectorsBoundTheWork) {
   h.weightsOffset = (kHeaderSize + fbb.GetSize() + 4095) / 4096 * 4096;
   std::string bytes(size_t(h.weightsOffset), '\0');
   std::memcpy(bytes.data(), &h, sizeof h);
-  std::memcpy(bytes.data() + kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  std::memcpy(bytes.data() + kHeaderSize, fbb.GetBufferPointer(),
+              fbb.GetSize());
   EXPECT_TRUE(failsWith(bytes, "t.vlmc: the flatbuffer refers to far more "
                                "elements than it holds"));
 }

@@ -31,11 +31,13 @@ std::vector<uint64_t> naturalOffsets(const Sample &s, uint64_t &end) {
   return offsets;
 }
 
-flatbuffers::Offset<fb::QuantSpec> quantSpec(flatbuffers::FlatBufferBuilder &fbb,
-                                             const std::optional<QuantInfo> &q) {
+flatbuffers::Offset<fb::QuantSpec>
+quantSpec(flatbuffers::FlatBufferBuilder &fbb,
+          const std::optional<QuantInfo> &q) {
   if (!q)
     return 0;
-  return fb::CreateQuantSpec(fbb, q->mode, q->bits, q->groupSize, q->globalScale);
+  return fb::CreateQuantSpec(fbb, q->mode, q->bits, q->groupSize,
+                             q->globalScale);
 }
 
 } // namespace
@@ -57,15 +59,15 @@ Sample sample() {
   FunctionDesc prefill;
   prefill.name = "prefill";
   prefill.values = {
-      {DType::I32, {1, -1}},     // 0 ids
+      {DType::I32, {1, -1}},      // 0 ids
       {DType::BF16, {16, 32}},    // 1 embedding table
       {DType::BF16, {1, -1, 32}}, // 2 embeddings
       {DType::F32, {32}},         // 3 norm weight
       {DType::BF16, {1, -1, 32}}, // 4 normed
-      {DType::U32, {8, 4}},      // 5 q weight
-      {DType::BF16, {8, 1}},     // 6 q scales
-      {DType::BF16, {8, 1}},     // 7 q biases
-      {DType::BF16, {1, -1, 8}}, // 8 q
+      {DType::U32, {8, 4}},       // 5 q weight
+      {DType::BF16, {8, 1}},      // 6 q scales
+      {DType::BF16, {8, 1}},      // 7 q biases
+      {DType::BF16, {1, -1, 8}},  // 8 q
   };
   prefill.inputs = {{"input_ids", 0}};
   prefill.outputs = {8};
@@ -77,13 +79,19 @@ Sample sample() {
       {OpCode::Parameter, "layers.0.q", {}, {5}, 1, {}, {}, {}},
       {OpCode::Parameter, "layers.0.q", {}, {6}, 2, {}, {}, {}},
       {OpCode::Parameter, "layers.0.q", {}, {7}, 3, {}, {}, {}},
-      {OpCode::QMatmul, "layers.0.q", {4, 5, 6, 7, -1, -1}, {8}, -1, {}, {},
+      {OpCode::QMatmul,
+       "layers.0.q",
+       {4, 5, 6, 7, -1, -1},
+       {8},
+       -1,
+       {},
+       {},
        affine4},
   };
   FunctionDesc decode;
   decode.name = "decode_step";
   decode.values = {
-      {DType::I32, {1, 1}},     // 0 ids
+      {DType::I32, {1, 1}},      // 0 ids
       {DType::BF16, {16, 32}},   // 1 embedding table
       {DType::BF16, {1, 1, 32}}, // 2 embeddings
       {DType::BF16, {1, 1, 32}}, // 3 activated
@@ -108,8 +116,8 @@ std::string tensorBytes(const Sample &s, size_t index) {
   return bytes;
 }
 
-flatbuffers::Offset<fb::Function> createFunction(flatbuffers::FlatBufferBuilder &fbb,
-                                                 const FunctionDesc &f) {
+flatbuffers::Offset<fb::Function>
+createFunction(flatbuffers::FlatBufferBuilder &fbb, const FunctionDesc &f) {
   std::vector<flatbuffers::Offset<fb::Value>> values;
   for (const auto &v : f.values)
     values.push_back(fb::CreateValueDirect(fbb, v.dtype, &v.shape));
@@ -186,14 +194,16 @@ std::string build(const Sample &s) {
     EXPECT_TRUE(b.addEmbeddedFile(name, data).isOk());
   for (size_t i = 0; i < s.tensors.size(); ++i) {
     const TensorDesc &t = s.tensors[i];
-    auto index = b.addTensor({t.name, t.dtype, t.shape, t.quant}, tensorBytes(s, i));
+    auto index =
+        b.addTensor({t.name, t.dtype, t.shape, t.quant}, tensorBytes(s, i));
     EXPECT_TRUE(index.isOk()) << index.status().message();
   }
   for (const auto &f : s.functions)
     EXPECT_TRUE(b.addFunction(createFunction(b.fbb(), f)).isOk());
   for (const auto &k : s.kernels)
     EXPECT_TRUE(
-        b.addKernel(fb::CreateKernelDirect(b.fbb(), k.c_str(), "// source")).isOk());
+        b.addKernel(fb::CreateKernelDirect(b.fbb(), k.c_str(), "// source"))
+            .isOk());
   auto bytes = b.finishToString();
   EXPECT_TRUE(bytes.isOk()) << bytes.status().message();
   return bytes.isOk() ? *bytes : std::string();

@@ -67,8 +67,8 @@ Sample sample();
 // The bytes tensor `index` is filled with (a pattern unique per tensor).
 std::string tensorBytes(const Sample &s, size_t index);
 
-flatbuffers::Offset<fb::Function> createFunction(flatbuffers::FlatBufferBuilder &fbb,
-                                                 const FunctionDesc &f);
+flatbuffers::Offset<fb::Function>
+createFunction(flatbuffers::FlatBufferBuilder &fbb, const FunctionDesc &f);
 
 // The artifact bytes, laid out by hand (no verification).
 std::string assemble(const Sample &s);
@@ -84,7 +84,9 @@ class TempDir {
 public:
   TempDir();
   ~TempDir();
-  std::string operator/(const std::string &name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string &name) const {
+    return path_ + "/" + name;
+  }
   const std::string &path() const { return path_; }
   // Names of the entries, sorted.
   std::vector<std::string> list() const;
