@@ -1,7 +1,13 @@
 // Rotate-half RoPE (1-D, Qwen2-VL M-RoPE, vision 2-D RoPE). Angles follow
 // HF's fp32 arithmetic: inv_freq = 1 / base ** (arange(0, n, 2).float() / n),
-// freqs = pos.float() * inv_freq, then cos/sin in fp32 -- matching that
-// keeps large positions (where an angle's last ulp matters) within 1e-5.
+// freqs = pos.float() * inv_freq, then cos/sin -- matching that keeps large
+// positions (where an angle's last ulp matters) within 1e-5.
+//
+// An ulp of inv_freq is worth pos * 6e-8 of angle (2e-3 at position 32k), so
+// base ** e is taken correctly rounded (double pow, rounded to fp32) instead
+// of from libm's powf, whose last bit varies between versions (torch's Sleef
+// powf is 1-ulp accurate too). Likewise cos/sin are evaluated in double on
+// the fp32 angle and rounded: the reference must not depend on the machine.
 #include "vlmc/cpu/Kernels.h"
 
 #include <cmath>
@@ -69,9 +75,11 @@ Status rope(const float *x, float *y, int64_t S, int64_t H, int64_t D,
     for (int64_t i = start; i < start + size; ++i) {
       const int64_t j = axial ? i - start : i; // slot index
       const float n =
-          static_cast<float>(axial ? 2 * size : D); // embedding width
-      inv[static_cast<size_t>(i)] =
-          1.0f / std::pow(theta, static_cast<float>(2 * j) / n);
+          static_cast<float>(axial ? 2 * size : D);         // embedding width
+      const float exponent = static_cast<float>(2 * j) / n; // fp32, as HF
+      const float power = static_cast<float>(
+          std::pow(static_cast<double>(theta), static_cast<double>(exponent)));
+      inv[static_cast<size_t>(i)] = 1.0f / power;
       stream[static_cast<size_t>(i)] = s;
     }
     start += size;
@@ -83,8 +91,8 @@ Status rope(const float *x, float *y, int64_t S, int64_t H, int64_t D,
       const size_t si = static_cast<size_t>(i);
       const float pos = static_cast<float>(positions[stream[si] * S + t]);
       const float angle = pos * inv[si];
-      cosines[si] = std::cos(angle);
-      sines[si] = std::sin(angle);
+      cosines[si] = static_cast<float>(std::cos(static_cast<double>(angle)));
+      sines[si] = static_cast<float>(std::sin(static_cast<double>(angle)));
     }
     for (int64_t h = 0; h < H; ++h) {
       const float *xr = x + (t * H + h) * D;

@@ -51,7 +51,8 @@ void layerNorm(const float *x, int64_t rows, int64_t dim, const float *weight,
 // For slot i in [0, D/2), with c = cos(a), s = sin(a):
 //   y[i] = x[i] c - x[i + D/2] s;   y[i + D/2] = x[i + D/2] c + x[i] s.
 // The angle follows HF in fp32: inv = 1 / theta^(float(2j) / float(n)),
-// a = float(pos) * inv, with
+// a = float(pos) * inv (the power correctly rounded to fp32, and cos/sin of
+// the fp32 angle correctly rounded, so no libm's last bit matters), with
 //   * no sections (numSections = 0, streams = 1): j = i, n = D;
 //   * sections (sum = D/2, streams = numSections), slot i in section s uses
 //     stream s's position and

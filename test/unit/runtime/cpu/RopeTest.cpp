@@ -1,7 +1,7 @@
 // RoPE against the formulas written out here: HF's fp32 angles
-// (inv = 1 / theta^(float(2j)/float(n)), angle = float(pos) * inv) with the
-// rotation in double, a pure double-precision version for small positions,
-// and hand-computed values.
+// (inv = 1 / theta^(float(2j)/float(n)) with the power correctly rounded,
+// angle = float(pos) * inv) with the rotation in double, a pure
+// double-precision version for small positions, and hand-computed values.
 #include "CpuTestUtil.h"
 
 #include "vlmc/cpu/Kernels.h"
@@ -47,8 +47,11 @@ std::vector<double> referenceRope(const std::vector<float> &x, int64_t S,
       const int32_t p = pos[r.stream * S + t];
       double angle;
       if (fp32Angles) {
-        const float inv = 1.0f / std::pow(theta, static_cast<float>(2 * r.j) /
-                                                     static_cast<float>(r.n));
+        // HF's fp32 exponent; theta ** e correctly rounded to fp32.
+        const float e = static_cast<float>(2 * r.j) / static_cast<float>(r.n);
+        const float inv =
+            1.0f / static_cast<float>(std::pow(static_cast<double>(theta),
+                                               static_cast<double>(e)));
         angle = static_cast<float>(p) * inv;
       } else {
         angle = p * std::pow(static_cast<double>(theta), -2.0 * r.j / r.n);
