@@ -156,6 +156,14 @@ TEST(CpuQmatmulTest, OneAndFourThreadsGiveIdenticalBits) {
           qmatmul(four, x.data(), M, K, q.view(), b.data(), y4.data()).isOk());
       EXPECT_EQ(test::firstBitDifference(y1, y4), -1)
           << caseName(spec, M, K, N);
+      if (spec.mode == Mode::kAffine)
+        continue;
+      ASSERT_TRUE(
+          qqmatmul(one, x.data(), M, K, q.view(), b.data(), y1.data()).isOk());
+      ASSERT_TRUE(
+          qqmatmul(four, x.data(), M, K, q.view(), b.data(), y4.data()).isOk());
+      EXPECT_EQ(test::firstBitDifference(y1, y4), -1)
+          << "qqmatmul " << caseName(spec, M, K, N);
     }
 }
 
