@@ -1,6 +1,6 @@
 #include "compiler/importer/WeightCatalog.h"
 
-#include "ModelSpec.h" // vlm-convert's HF -> MLX naming (mlx-vlm sanitize)
+#include "vlmc/model/MlxNaming.h" // HF -> MLX naming (mlx-vlm sanitize)
 
 namespace vlmc::compiler {
 

@@ -8,10 +8,10 @@
 #include "Convert.h"
 
 #include "ConfigJson.h"
-#include "ModelSpec.h"
 #include "OutputDir.h"
 #include "TensorOps.h"
 #include "vlmc/io/SafetensorsWriter.h"
+#include "vlmc/model/MlxNaming.h"
 #include "vlmc/quant/Quant.h"
 
 #include <algorithm>

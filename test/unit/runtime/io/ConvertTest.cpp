@@ -3,10 +3,10 @@
 // stored bytes decode exactly like quantize->dequantize of the source tensor.
 #include "Convert.h"
 #include "ConfigJson.h"
-#include "ModelSpec.h"
 #include "TensorOps.h"
 #include "TestUtil.h"
 #include "vlmc/io/Safetensors.h"
+#include "vlmc/model/MlxNaming.h"
 #include "vlmc/quant/Quant.h"
 
 #include <gtest/gtest.h>

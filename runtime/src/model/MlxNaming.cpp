@@ -1,4 +1,4 @@
-#include "ModelSpec.h"
+#include "vlmc/model/MlxNaming.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,5 @@
 // HF -> MLX tensor naming per family, mirroring mlx-vlm's sanitize().
-#include "ModelSpec.h"
+#include "vlmc/model/MlxNaming.h"
 
 #include <gtest/gtest.h>
 
