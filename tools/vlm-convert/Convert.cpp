@@ -12,6 +12,7 @@
 #include "TensorOps.h"
 #include "vlmc/io/SafetensorsWriter.h"
 #include "vlmc/model/MlxNaming.h"
+#include "vlmc/model/QuantRecipe.h"
 #include "vlmc/quant/Quant.h"
 
 #include <algorithm>
@@ -103,61 +104,6 @@ std::optional<DType> configFloatDType(const ojson &config) {
     }
   }
   return std::nullopt;
-}
-
-struct QuantChoice {
-  quant::QuantSpec spec;
-  std::optional<ojson> entry; // per-layer config entry (mixed recipes)
-};
-
-// Mixed recipe (mlx_vlm.convert.mixed_quant_predicate_builder).
-struct MixedRecipe {
-  int low = 0, high = 0;
-  int64_t numLayers = 0;
-  size_t layerLocation = 0;
-};
-
-Result<MixedRecipe> parseRecipe(const std::string &name) {
-  static const std::map<std::string, std::pair<int, int>> kRecipes = {
-      {"mixed_2_6", {2, 6}}, {"mixed_3_4", {3, 4}}, {"mixed_3_5", {3, 5}},
-      {"mixed_3_6", {3, 6}}, {"mixed_3_8", {3, 8}}, {"mixed_4_6", {4, 6}},
-      {"mixed_4_8", {4, 8}}};
-  auto it = kRecipes.find(name);
-  if (it == kRecipes.end())
-    return invalidArgument("Invalid quant recipe " + name);
-  MixedRecipe r;
-  r.low = it->second.first;
-  r.high = it->second.second;
-  return r;
-}
-
-std::vector<std::string> splitPath(const std::string &p) {
-  std::vector<std::string> out;
-  std::stringstream ss(p);
-  std::string part;
-  while (std::getline(ss, part, '.'))
-    out.push_back(part);
-  return out;
-}
-
-bool isDigits(const std::string &s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit);
-}
-
-int mixedBits(const MixedRecipe &r, const std::string &path) {
-  auto parts = splitPath(path);
-  int64_t index = 0;
-  if (parts.size() > r.layerLocation && isDigits(parts[r.layerLocation]) &&
-      parts[r.layerLocation].size() < 10)
-    index = std::stoll(parts[r.layerLocation]);
-  const int64_t n = r.numLayers;
-  bool more = index < n / 8 || index >= 7 * n / 8 || (index - n / 8) % 3 == 2;
-  auto has = [&](const char *s) { return path.find(s) != std::string::npos; };
-  if (more && (has("v_proj") || has("down_proj")))
-    return r.high;
-  if (has("lm_head") || has("embed_tokens"))
-    return r.high;
-  return r.low;
 }
 
 //===----------------------------------------------------------------------===//
@@ -327,40 +273,27 @@ uint64_t checkpointBytes(const io::Checkpoint &ck) {
 //===----------------------------------------------------------------------===//
 
 struct Resolved {
-  quant::Mode mode = quant::Mode::kAffine;
-  quant::QuantSpec global; // top-level quantization params
-  std::optional<MixedRecipe> recipe;
+  model::QuantRecipe recipe; // which layers to quantize, and how
   std::optional<DType> dtype; // cast target
 };
 
 Result<Resolved> resolveQuantOptions(const ConvertOptions &opt) {
   Resolved r;
-  auto mode = quant::parseMode(opt.mode);
-  if (!mode)
-    return mode.status();
-  r.mode = *mode;
-  r.global = quant::defaultSpec(r.mode);
-  if (opt.groupSize)
-    r.global.groupSize = *opt.groupSize;
-  if (opt.bits)
-    r.global.bits = *opt.bits;
-  if (opt.nvfp4GlobalScale) {
-    if (r.mode != quant::Mode::kNvfp4)
-      return invalidArgument("--nvfp4-global-scale requires --q-mode nvfp4");
-    if (!opt.quantPredicate.empty())
-      return invalidArgument(
-          "--nvfp4-global-scale cannot be combined with --quant-predicate "
-          "(mixed recipes are affine)");
-    r.global.globalScale = true;
+  model::QuantOptions q;
+  q.mode = opt.mode;
+  // Without -q, --q-bits and --q-group-size are ignored (as by mlx_vlm), but
+  // the mode, --nvfp4-global-scale and the recipe name are still checked.
+  if (opt.quantize) {
+    q.bits = opt.bits;
+    q.groupSize = opt.groupSize;
   }
-  if (opt.quantize)
-    VLMC_RETURN_IF_ERROR(quant::validateSpec(r.global));
-  if (!opt.quantPredicate.empty()) {
-    auto recipe = parseRecipe(opt.quantPredicate);
-    if (!recipe)
-      return recipe.status();
-    r.recipe = *recipe;
-  }
+  q.predicate = opt.quantPredicate;
+  q.quantizeVision = opt.quantizeVision;
+  q.nvfp4GlobalScale = opt.nvfp4GlobalScale;
+  auto recipe = model::QuantRecipe::create(q);
+  if (!recipe)
+    return recipe.status();
+  r.recipe = std::move(recipe).value();
   if (!opt.dtype.empty()) {
     r.dtype = floatDTypeFromName(opt.dtype);
     if (!r.dtype)
@@ -458,26 +391,12 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
       return notFound(opt.hfPath + ": checkpoint has no tensor for '" + req +
                       "'");
 
-  // Mixed recipes locate the layer index from the first down_proj module in
-  // nn.Module.named_modules() order, which visits the language model first
-  // for all supported families.
-  if (r.recipe) {
-    std::string down;
-    for (const auto &[name, src] : byMlx)
-      if (name.find("down_proj") != std::string::npos &&
-          textLayerIndex(*model, name) >= 0) {
-        down = name;
-        break;
-      }
-    if (down.empty())
-      return invalidArgument("Model does not have expected keys for mixed quant.");
-    auto parts = splitPath(down);
-    size_t loc = 0;
-    while (loc < parts.size() && !isDigits(parts[loc]))
-      ++loc;
-    r.recipe->layerLocation = loc;
-    r.recipe->numLayers = model->text.layers;
-  }
+  // Mixed recipes locate the layer index from the language model's down_proj
+  // (a no-op without a recipe).
+  std::vector<std::string> mlxNames;
+  for (const auto &[name, src] : byMlx)
+    mlxNames.push_back(name);
+  VLMC_RETURN_IF_ERROR(r.recipe.locateLayers(mlxNames, model->text.layers));
 
   // Plan outputs.
   std::vector<Output> outs;
@@ -500,24 +419,10 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
     if (opt.quantize && isWeight && v.shape.size() == 2 && io::isFloat(v.dtype)) {
       const std::string layer = name.substr(0, name.size() - 7);
       const int64_t in = v.shape[1];
-      const bool multimodal = isMultimodalPath(layer);
-      std::optional<quant::QuantSpec> q;
-      std::optional<ojson> entry;
-      if (multimodal && !opt.quantizeVision) {
-        // never quantized (skip_multimodal_module)
-      } else if (in % r.global.groupSize != 0 ||
-                 (r.recipe && in % 64 != 0)) {
+      const model::LayerChoice choice = r.recipe.choose(layer, in);
+      if (choice.notDivisible)
         sum.notDivisible.push_back(layer);
-      } else if (r.recipe) {
-        quant::QuantSpec s = quant::defaultSpec(quant::Mode::kAffine);
-        s.groupSize = 64;
-        s.bits = mixedBits(*r.recipe, layer);
-        q = s;
-        entry = ojson{{"group_size", 64}, {"bits", s.bits}};
-      } else {
-        q = r.global;
-      }
-      if (q) {
+      if (const std::optional<quant::QuantSpec> &q = choice.spec) {
         if (o.spec.dtype == DType::kF64)
           return invalidArgument(src.file + ": tensor '" + src.hfName +
                                  "': F64 weights need --dtype to be quantized");
@@ -549,8 +454,9 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
           outs.push_back(gs);
         }
         sum.quantizedLayers[specLabel(*q)]++;
-        if (entry)
-          layerEntries.emplace_back(layer, *entry);
+        if (choice.perLayerEntry)
+          layerEntries.emplace_back(
+              layer, ojson{{"group_size", q->groupSize}, {"bits", q->bits}});
         continue;
       }
     }
@@ -569,9 +475,10 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
     if (!cfg.contains("vision_config"))
       cfg["vision_config"] = ojson::object(); // convert's setdefault
     ojson q = ojson::object();
-    q["group_size"] = r.global.groupSize;
-    q["bits"] = r.global.bits;
-    q["mode"] = quant::modeName(r.mode);
+    const quant::QuantSpec &global = r.recipe.global();
+    q["group_size"] = global.groupSize;
+    q["bits"] = global.bits;
+    q["mode"] = quant::modeName(global.mode);
     for (auto &[layer, entry] : layerEntries)
       q[layer] = entry;
     cfg["quantization"] = q;

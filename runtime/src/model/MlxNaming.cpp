@@ -192,17 +192,6 @@ std::optional<NameMapping> mapName(const ModelSpec &spec,
   return m;
 }
 
-bool isMultimodalPath(std::string_view p) {
-  static const char *kModules[] = {
-      "vision_model", "vision_tower",   "vl_connector",          "sam_model",
-      "audio_model",  "audio_tower",    "code_predictor",        "img_projector",
-      "multi_modal_projector", "patch_merge_mlp"};
-  for (const char *m : kModules)
-    if (contains(p, m))
-      return true;
-  return false;
-}
-
 namespace {
 
 // Attribute order of the mlx-vlm modules (their __init__ order). Only the

@@ -53,9 +53,6 @@ std::optional<NameMapping> mapName(const ModelSpec &spec,
                                    const std::string &hfName,
                                    const std::vector<int64_t> &shape);
 
-// mlx_vlm.utils.skip_multimodal_module: paths convert never quantizes.
-bool isMultimodalPath(std::string_view mlxPath);
-
 // Strict-weak order of MLX parameter names in the order mlx-vlm's module tree
 // declares them (what nn.quantize and tree_flatten(model.parameters()) visit).
 // Used for the per-layer quantization entries and for shard assignment.

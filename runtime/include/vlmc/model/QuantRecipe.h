@@ -37,14 +37,17 @@ struct LayerChoice {
 
 class QuantRecipe {
 public:
-  // Validates the flags (MLX's error texts for bad bits/group sizes; global
-  // scale only with nvfp4 and not with a mixed recipe; unknown recipe).
+  // Validates the flags (MLX's error texts for a bad mode or bits/group
+  // sizes; global scale only with nvfp4 and not with a mixed recipe; unknown
+  // recipe), in that order.
   static Result<QuantRecipe> create(const QuantOptions &options);
 
   // Mixed recipes find the layer index in module paths from the first
-  // `down_proj` among `modulePaths` (MLX names, in MLX module order), and
-  // need the number of text layers. "Model does not have expected keys for
-  // mixed quant." when there is none. A no-op without a recipe.
+  // `down_proj` among `modulePaths` (MLX names, in MLX module order) that is
+  // not multimodal (isMultimodalPath: the text model's, not Qwen2.5-VL's
+  // vision MLP), and need the number of text layers. "Model does not have
+  // expected keys for mixed quant." when there is none. A no-op without a
+  // recipe.
   Status locateLayers(const std::vector<std::string> &modulePaths,
                       int64_t numTextLayers);
 

@@ -7,6 +7,7 @@
 #include "TestUtil.h"
 #include "vlmc/io/Safetensors.h"
 #include "vlmc/model/MlxNaming.h"
+#include "vlmc/model/QuantRecipe.h"
 #include "vlmc/quant/Quant.h"
 
 #include <gtest/gtest.h>
@@ -161,7 +162,7 @@ TEST_P(ConvertModes, OutputDecodesLikeQuantizeOfSource) {
       continue;
     }
     ++quantized;
-    EXPECT_FALSE(isMultimodalPath(layer)) << layer;
+    EXPECT_FALSE(model::isMultimodalPath(layer)) << layer;
     quant::QuantSpec spec = global;
     if (q.contains(layer)) {
       ASSERT_FALSE(mc.recipe.empty()) << layer;
