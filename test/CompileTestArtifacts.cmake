@@ -27,6 +27,12 @@ set(flags_nvfp4-qa -q --q-mode nvfp4 -qa)
 foreach(model qwen2vl-tiny qwen2_5vl-tiny smolvlm-tiny tinystories-656k)
   set(src ${DATA_DIR}/${model})
   run(${VLM_COMPILE} --model ${src} --target cpu --emit artifact -o ${OUT_DIR}/${model}.vlmc)
+  # The same model through MLX's layout (renamed tensors, channels-last conv
+  # weights): <model>.from-mlx.vlmc must behave identically.
+  run(${VLM_CONVERT} --hf-path ${src} --mlx-path ${OUT_DIR}/${model}.mlx --force)
+  run(${VLM_COMPILE} --model ${OUT_DIR}/${model}.mlx --target cpu --emit artifact
+      -o ${OUT_DIR}/${model}.from-mlx.vlmc)
+  file(REMOVE_RECURSE ${OUT_DIR}/${model}.mlx)
   foreach(mode ${modes})
     run(${VLM_COMPILE} --model ${src} ${flags_${mode}} --target cpu --emit artifact
         -o ${OUT_DIR}/${model}.${mode}.vlmc)

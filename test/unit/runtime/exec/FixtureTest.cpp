@@ -110,6 +110,7 @@ std::vector<int32_t> greedy(Session &session, int32_t first, size_t count) {
 struct Case {
   std::string model;   // fixture directory and artifact name
   std::string refFile; // reference file in the fixture directory
+  std::string variant; // "" or "from-mlx": the artifact compiled from vlm-convert's output
 };
 
 class FixtureTest : public ::testing::TestWithParam<Case> {};
@@ -163,7 +164,9 @@ TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
   if (artifactDir().empty())
     GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
   const Case &c = GetParam();
-  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/" + c.model + ".vlmc");
+  std::string artifact = artifactDir() + "/" + c.model +
+                         (c.variant.empty() ? "" : "." + c.variant) + ".vlmc";
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
   ASSERT_TRUE(model.isOk()) << model.status().message();
   Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
   ASSERT_TRUE(session.isOk()) << session.status().message();
@@ -214,9 +217,15 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"smolvlm-tiny", "ref_img_astronaut.safetensors"},
                       Case{"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors"},
                       Case{"tinystories-656k", "../tinystories-656k-ref/ref_1.safetensors"},
-                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_2.safetensors"}),
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_2.safetensors"},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", "from-mlx"},
+                      Case{"qwen2_5vl-tiny", "ref_img_astronaut.safetensors", "from-mlx"},
+                      Case{"smolvlm-tiny", "ref_img_astronaut.safetensors", "from-mlx"},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_1.safetensors",
+                           "from-mlx"}),
     [](const ::testing::TestParamInfo<Case> &info) {
-      std::string name = info.param.model + "_" + info.param.refFile;
+      std::string name = info.param.model + "_" + info.param.refFile +
+                         (info.param.variant.empty() ? "" : "_" + info.param.variant);
       for (char &ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch)))
           ch = '_';
