@@ -4,41 +4,17 @@
 
 namespace vlmc::compiler {
 
-namespace {
-
-convert::Family toConvertFamily(model::Family family) {
-  switch (family) {
-  case model::Family::kQwen2VL: return convert::Family::kQwen2VL;
-  case model::Family::kQwen2_5VL: return convert::Family::kQwen2_5VL;
-  case model::Family::kIdefics3: return convert::Family::kIdefics3;
-  case model::Family::kLlama: return convert::Family::kLlama;
-  }
-  return convert::Family::kLlama;
-}
-
-std::string embedTokensName(model::Family family) {
-  return family == model::Family::kIdefics3
-             ? "language_model.embed_tokens.weight"
-             : "language_model.model.embed_tokens.weight";
-}
-
-} // namespace
-
 Result<WeightCatalog> WeightCatalog::fromCheckpoint(const io::Checkpoint &checkpoint,
                                                     const model::ModelConfig &config) {
-  convert::ModelSpec spec;
-  spec.family = toConvertFamily(config.family);
-  spec.modelType = config.modelType;
-  spec.tieWordEmbeddings = config.text.tieWordEmbeddings;
-
   WeightCatalog catalog;
-  for (const std::string &name : checkpoint.names()) {
-    const io::TensorView *view = checkpoint.find(name);
-    std::optional<convert::NameMapping> mapped =
-        convert::mapName(spec, name, view->shape);
+  for (const model::SourceTensor &source : model::sourceTensors(checkpoint)) {
+    const std::string &name = source.name;
+    const io::TensorView *view = checkpoint.find(source.storedAs);
+    std::optional<model::NameMapping> mapped =
+        model::mapName(config, name, view->shape);
     if (!mapped)
       continue;
-    StoredTensor tensor{name, view->dtype, view->shape, {}};
+    StoredTensor tensor{source.storedAs, view->dtype, view->shape, {}};
     // mapName transposes PyTorch conv weights to MLX's channels-last layout;
     // when it leaves a conv weight alone, the stored tensor is already
     // channels-last and the graph (which wants PyTorch order) permutes back.
@@ -51,14 +27,15 @@ Result<WeightCatalog> WeightCatalog::fromCheckpoint(const io::Checkpoint &checkp
              view->shape.size() == 4)
       tensor.permutation = {0, 3, 1, 2};
     auto [it, inserted] = catalog.byCanonical_.emplace(mapped->mlxName, tensor);
-    if (!inserted)
+    // A metadata alias never overrides a stored tensor.
+    if (!inserted && source.storedAs == name)
       return invalidArgument(checkpoint.fileOf(name) + ": tensors '" +
                              it->second.source + "' and '" + name +
                              "' both map to " + mapped->mlxName);
   }
-  // Tied embeddings stored only as lm_head (TinyStories records the alias
-  // model.embed_tokens.weight -> lm_head.weight in its metadata).
-  std::string embed = embedTokensName(config.family);
+  // Tied embeddings stored only as lm_head without a metadata alias: the
+  // embedding table is lm_head's weight.
+  std::string embed = model::textModelPrefix(config.family) + "embed_tokens.weight";
   if (!catalog.contains(embed)) {
     for (const char *alias : {"lm_head.weight", "language_model.lm_head.weight"})
       if (const io::TensorView *view = checkpoint.find(alias)) {

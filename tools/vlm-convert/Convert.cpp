@@ -12,10 +12,12 @@
 #include "TensorOps.h"
 #include "vlmc/io/SafetensorsWriter.h"
 #include "vlmc/model/MlxNaming.h"
+#include "vlmc/model/ModelConfig.h"
 #include "vlmc/model/QuantRecipe.h"
 #include "vlmc/quant/Quant.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -28,6 +30,7 @@ namespace {
 
 using io::DType;
 using io::TensorView;
+using model::Family;
 
 enum class Kind {
   kCopy,         // carried over, maybe cast / transposed
@@ -247,7 +250,7 @@ double bitsPerWeight(const std::vector<Output> &outs) {
 void sortOutputs(std::vector<Output> &outs, std::optional<Family> family) {
   std::stable_sort(outs.begin(), outs.end(),
                    [&](const Output &a, const Output &b) {
-                     return family ? mlxModuleLess(*family, a.spec.name,
+                     return family ? model::mlxModuleLess(*family, a.spec.name,
                                                    b.spec.name)
                                    : a.spec.name < b.spec.name;
                    });
@@ -309,21 +312,37 @@ struct Source {
   std::string file;
 };
 
-// All source tensors plus those aliased in safetensors metadata (HF's
-// shared-tensor convention, e.g. TinyStories stores only lm_head.weight and
-// records {"model.embed_tokens.weight": "lm_head.weight"}). MLX ignores the
-// alias and fails to load such a model; we materialise it.
+// All source tensors plus those aliased in safetensors metadata
+// (model::sourceTensors). MLX ignores the alias and fails to load such a
+// model; we materialise it.
 std::vector<Source> collectSources(const io::Checkpoint &ck) {
   std::vector<Source> out;
-  for (const std::string &name : ck.names())
-    out.push_back({name, ck.find(name), ck.fileOf(name)});
-  for (const auto &file : ck.files())
-    for (const auto &[alias, target] : file.metadata()) {
-      if (alias == "format" || ck.find(alias) || !ck.find(target))
-        continue;
-      out.push_back({alias, ck.find(target), ck.fileOf(target)});
-    }
+  for (const model::SourceTensor &t : model::sourceTensors(ck))
+    out.push_back({t.name, ck.find(t.storedAs), ck.fileOf(t.storedAs)});
   return out;
+}
+
+// The model's architecture from config.json (as loaded, generation_config
+// merged). vlm-convert only renames tensors, so it also takes what mlx_vlm
+// resolves to a supported model: any letter case, and mistral (llama in
+// mlx_vlm's MODEL_REMAPPING). The shared parser knows only canonical names.
+Result<model::ModelConfig> parseConfig(ojson config,
+                                       const std::string &configPath) {
+  auto mt = config.find("model_type");
+  if (mt != config.end() && mt->is_string()) {
+    std::string t = mt->get<std::string>();
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    if (t == "mistral")
+      t = "llama";
+    for (const char *known :
+         {"qwen2_vl", "qwen2_5_vl", "idefics3", "smolvlm", "llama"})
+      if (t == known)
+        *mt = t;
+  }
+  return model::parseModelConfig(
+      config.dump(-1, ' ', false, ojson::error_handler_t::replace),
+      configPath);
 }
 
 Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
@@ -342,7 +361,7 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
                            ": the model is already quantized (MLX "
                            "\"quantization\" present); use -d to dequantize "
                            "it first");
-  auto model = detectModel(*config, configPath);
+  auto model = parseConfig(*config, configPath);
   if (!model)
     return model.status();
   if (!r.dtype)
@@ -356,7 +375,7 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
   // Map names, drop unused buffers, validate shapes against the config.
   std::map<std::string, Source> byMlx;
   for (const Source &s : collectSources(*ck)) {
-    auto m = mapName(*model, s.hfName, s.view->shape);
+    auto m = model::mapName(*model, s.hfName, s.view->shape);
     if (!m) {
       sum.dropped.push_back(s.hfName);
       continue;
@@ -366,13 +385,13 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
       return invalidArgument(s.file + ": tensors '" + it->second.hfName +
                              "' and '" + s.hfName + "' both map to '" +
                              m->mlxName + "'");
-    int64_t layer = textLayerIndex(*model, m->mlxName);
+    int64_t layer = model::textLayerIndex(*model, m->mlxName);
     if (layer >= model->text.layers)
       return invalidArgument(s.file + ": tensor '" + s.hfName + "': layer " +
                              std::to_string(layer) +
                              " but config.json has num_hidden_layers = " +
                              std::to_string(model->text.layers));
-    if (auto want = expectedTextShape(*model, m->mlxName)) {
+    if (auto want = model::expectedTextShape(*model, m->mlxName)) {
       if (*want != s.view->shape) {
         auto str = [](const std::vector<int64_t> &v) {
           std::string t = "[";
@@ -386,7 +405,7 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
       }
     }
   }
-  for (const std::string &req : requiredTextTensors(*model))
+  for (const std::string &req : model::requiredTextTensors(*model))
     if (!byMlx.count(req))
       return notFound(opt.hfPath + ": checkpoint has no tensor for '" + req +
                       "'");
@@ -403,7 +422,7 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
   std::vector<std::pair<std::string, ojson>> layerEntries;
   for (const auto &[name, src] : byMlx) {
     const TensorView &v = *src.view;
-    auto mapped = mapName(*model, src.hfName, v.shape);
+    auto mapped = model::mapName(*model, src.hfName, v.shape);
     Output o;
     o.src = src.view;
     o.srcFile = src.file;
@@ -465,7 +484,7 @@ Result<ConvertSummary> convertToMlx(const ConvertOptions &opt, OutputDir &out,
   sortOutputs(outs, model->family);
   std::stable_sort(layerEntries.begin(), layerEntries.end(),
                    [&](const auto &a, const auto &b) {
-                     return mlxModuleLess(model->family, a.first, b.first);
+                     return model::mlxModuleLess(model->family, a.first, b.first);
                    });
 
   VLMC_RETURN_IF_ERROR(writeOutputs(out.stagingPath(), outs, opt));
@@ -575,7 +594,7 @@ Result<ConvertSummary> convertFromMlx(const ConvertOptions &opt, OutputDir &out,
     return invalidArgument(configPath +
                            ": not an MLX quantized model (no \"quantization\")");
   std::optional<Family> family;
-  if (auto m = detectModel(*config, configPath))
+  if (auto m = parseConfig(*config, configPath))
     family = m->family;
 
   auto ck = io::Checkpoint::open(opt.hfPath);

@@ -1,40 +1,11 @@
 #include "vlmc/model/MlxNaming.h"
 
 #include <algorithm>
-#include <cctype>
+#include <string_view>
 
-namespace vlmc::convert {
-
-using ojson = nlohmann::ordered_json;
-
-const char *familyName(Family family) {
-  switch (family) {
-  case Family::kQwen2VL: return "qwen2_vl";
-  case Family::kQwen2_5VL: return "qwen2_5_vl";
-  case Family::kIdefics3: return "idefics3";
-  case Family::kLlama: return "llama";
-  }
-  return "?";
-}
+namespace vlmc::model {
 
 namespace {
-
-// A config field from text_config, else the top level (see models.md §5).
-const ojson *field(const ojson &config, const char *key) {
-  auto tc = config.find("text_config");
-  if (tc != config.end() && tc->is_object()) {
-    auto it = tc->find(key);
-    if (it != tc->end() && !it->is_null())
-      return &*it;
-  }
-  auto it = config.find(key);
-  return it != config.end() && !it->is_null() ? &*it : nullptr;
-}
-
-int64_t intField(const ojson &config, const char *key, int64_t fallback = 0) {
-  const ojson *v = field(config, key);
-  return v && v->is_number_integer() ? v->get<int64_t>() : fallback;
-}
 
 bool startsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
@@ -70,63 +41,13 @@ bool conv2dIsMlxLayout(const std::vector<int64_t> &s) {
   return s.size() == 4 && s[0] >= s[1] && s[0] >= s[2] && s[1] == s[2];
 }
 
-std::string textPrefix(Family f) {
-  return f == Family::kIdefics3 ? "language_model." : "language_model.model.";
-}
-
 } // namespace
 
-Result<ModelSpec> detectModel(const ojson &config,
-                              const std::string &configPath) {
-  auto mt = config.find("model_type");
-  if (mt == config.end() || !mt->is_string())
-    return invalidArgument(configPath + ": no \"model_type\"");
-  ModelSpec spec;
-  spec.modelType = mt->get<std::string>();
-  std::string t = spec.modelType;
-  std::transform(t.begin(), t.end(), t.begin(), ::tolower);
-  if (t == "qwen2_vl")
-    spec.family = Family::kQwen2VL;
-  else if (t == "qwen2_5_vl")
-    spec.family = Family::kQwen2_5VL;
-  else if (t == "idefics3" || t == "smolvlm")
-    spec.family = Family::kIdefics3;
-  else if (t == "llama" || t == "mistral") // mlx-vlm MODEL_REMAPPING
-    spec.family = Family::kLlama;
-  else
-    return Status(StatusCode::kUnimplemented,
-                  configPath + ": unsupported architecture '" +
-                      spec.modelType +
-                      "' (supported: qwen2_vl, qwen2_5_vl, idefics3, "
-                      "smolvlm, llama)");
-
-  TextDims &d = spec.text;
-  d.hidden = intField(config, "hidden_size");
-  d.intermediate = intField(config, "intermediate_size");
-  d.vocab = intField(config, "vocab_size");
-  d.heads = intField(config, "num_attention_heads");
-  d.kvHeads = intField(config, "num_key_value_heads", d.heads);
-  d.layers = intField(config, "num_hidden_layers");
-  d.headDim = intField(config, "head_dim", d.heads ? d.hidden / d.heads : 0);
-  if (d.hidden <= 0 || d.layers <= 0 || d.vocab <= 0 || d.heads <= 0)
-    return invalidArgument(configPath +
-                           ": missing or invalid text dimensions "
-                           "(hidden_size, num_hidden_layers, vocab_size, "
-                           "num_attention_heads)");
-  // mlx-vlm reads tie_word_embeddings with different defaults per model:
-  // llama's config defaults to true, the others to false. transformers 5.x
-  // keeps the value on the top-level config.
-  bool tieDefault = spec.family == Family::kLlama;
-  auto top = config.find("tie_word_embeddings");
-  const ojson *tie = top != config.end() && top->is_boolean()
-                         ? &*top
-                         : field(config, "tie_word_embeddings");
-  spec.tieWordEmbeddings =
-      tie && tie->is_boolean() ? tie->get<bool>() : tieDefault;
-  return spec;
+std::string textModelPrefix(Family family) {
+  return family == Family::kIdefics3 ? "language_model." : "language_model.model.";
 }
 
-std::optional<NameMapping> mapName(const ModelSpec &spec,
+std::optional<NameMapping> mapName(const ModelConfig &config,
                                    const std::string &hfName,
                                    const std::vector<int64_t> &shape) {
   // Buffers the MLX models do not have (sanitize drops them).
@@ -135,7 +56,7 @@ std::optional<NameMapping> mapName(const ModelSpec &spec,
     return std::nullopt;
   NameMapping m;
   std::string k = hfName;
-  switch (spec.family) {
+  switch (config.family) {
   case Family::kQwen2VL:
   case Family::kQwen2_5VL:
     // vlmc extension: transformers >= 4.52 writes model.language_model.* and
@@ -155,7 +76,7 @@ std::optional<NameMapping> mapName(const ModelSpec &spec,
         k = replaceAll(k, "lm_head", "language_model.lm_head");
     }
     // The MLX LanguageModel has no lm_head when embeddings are tied.
-    if (spec.tieWordEmbeddings && k == "language_model.lm_head.weight")
+    if (config.text.tieWordEmbeddings && k == "language_model.lm_head.weight")
       return std::nullopt;
     // vision.py sanitize: Conv3d [O, C, T, H, W] -> [O, T, H, W, C].
     if (contains(k, "patch_embed.proj.weight") && shape.size() == 5 &&
@@ -180,16 +101,29 @@ std::optional<NameMapping> mapName(const ModelSpec &spec,
     // llama.py Model.sanitize: prefix language_model. unless already there;
     // LanguageModel.sanitize drops lm_head when tied.
     if (!startsWith(k, "language_model.")) {
-      if (spec.tieWordEmbeddings && k == "lm_head.weight")
+      if (config.text.tieWordEmbeddings && k == "lm_head.weight")
         return std::nullopt;
       k = "language_model." + k;
-    } else if (spec.tieWordEmbeddings && k == "language_model.lm_head.weight") {
+    } else if (config.text.tieWordEmbeddings && k == "language_model.lm_head.weight") {
       return std::nullopt;
     }
     break;
   }
   m.mlxName = std::move(k);
   return m;
+}
+
+std::vector<SourceTensor> sourceTensors(const io::Checkpoint &checkpoint) {
+  std::vector<SourceTensor> out;
+  for (const std::string &name : checkpoint.names())
+    out.push_back({name, name});
+  for (const auto &file : checkpoint.files())
+    for (const auto &[alias, target] : file.metadata()) {
+      if (alias == "format" || checkpoint.find(alias) || !checkpoint.find(target))
+        continue;
+      out.push_back({alias, target});
+    }
+  return out;
 }
 
 namespace {
@@ -263,8 +197,8 @@ bool mlxModuleLess(Family family, const std::string &a, const std::string &b) {
   return pa.size() < pb.size();
 }
 
-int64_t textLayerIndex(const ModelSpec &spec, const std::string &name) {
-  std::string prefix = textPrefix(spec.family) + "layers.";
+int64_t textLayerIndex(const ModelConfig &config, const std::string &name) {
+  std::string prefix = textModelPrefix(config.family) + "layers.";
   if (!startsWith(name, prefix))
     return -1;
   size_t end = name.find('.', prefix.size());
@@ -275,16 +209,16 @@ int64_t textLayerIndex(const ModelSpec &spec, const std::string &name) {
 }
 
 std::optional<std::vector<int64_t>>
-expectedTextShape(const ModelSpec &spec, const std::string &name) {
-  const TextDims &d = spec.text;
-  const std::string pre = textPrefix(spec.family);
+expectedTextShape(const ModelConfig &config, const std::string &name) {
+  const TextConfig &d = config.text;
+  const std::string pre = textModelPrefix(config.family);
   const int64_t q = d.heads * d.headDim, kv = d.kvHeads * d.headDim;
   if (name == pre + "embed_tokens.weight" ||
       name == "language_model.lm_head.weight")
     return std::vector<int64_t>{d.vocab, d.hidden};
   if (name == pre + "norm.weight")
     return std::vector<int64_t>{d.hidden};
-  if (textLayerIndex(spec, name) < 0)
+  if (textLayerIndex(config, name) < 0)
     return std::nullopt;
   auto endsWith = [&](const char *s) {
     std::string_view n(name), suffix(s);
@@ -312,13 +246,13 @@ expectedTextShape(const ModelSpec &spec, const std::string &name) {
   return std::nullopt;
 }
 
-std::vector<std::string> requiredTextTensors(const ModelSpec &spec) {
-  const std::string pre = textPrefix(spec.family);
+std::vector<std::string> requiredTextTensors(const ModelConfig &config) {
+  const std::string pre = textModelPrefix(config.family);
   std::vector<std::string> out = {pre + "embed_tokens.weight",
                                   pre + "norm.weight"};
-  if (!spec.tieWordEmbeddings || spec.family == Family::kIdefics3)
+  if (!config.text.tieWordEmbeddings || config.family == Family::kIdefics3)
     out.push_back("language_model.lm_head.weight");
-  for (int64_t i = 0; i < spec.text.layers; ++i) {
+  for (int64_t i = 0; i < config.text.layers; ++i) {
     std::string l = pre + "layers." + std::to_string(i) + ".";
     for (const char *p :
          {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
@@ -330,4 +264,4 @@ std::vector<std::string> requiredTextTensors(const ModelSpec &spec) {
   return out;
 }
 
-} // namespace vlmc::convert
+} // namespace vlmc::model

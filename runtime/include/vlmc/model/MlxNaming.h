@@ -1,42 +1,19 @@
-// What vlm-convert knows about each supported architecture: how HF tensor
-// names map to MLX-VLM module paths (mirroring each model's sanitize() in
-// mlx-vlm 0.6.15), the MLX module order, and the text-model dimensions used to
-// validate tensor shapes.
+// MLX-VLM's names for a model's tensors: how HF tensor names map to MLX-VLM
+// module paths (mirroring each model's sanitize() in mlx-vlm 0.6.15), the MLX
+// module order, and the text-model shapes a config implies. Shared by
+// vlm-convert (writing MLX checkpoints) and the compiler's importer (reading
+// HF or MLX checkpoints under one set of canonical names).
 #pragma once
 
-#include "vlmc/support/Status.h"
-
-#include <nlohmann/json.hpp>
+#include "vlmc/io/Safetensors.h"
+#include "vlmc/model/ModelConfig.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-namespace vlmc::convert {
-
-enum class Family { kQwen2VL, kQwen2_5VL, kIdefics3, kLlama };
-
-const char *familyName(Family family);
-
-struct TextDims {
-  int64_t hidden = 0, intermediate = 0, vocab = 0;
-  int64_t heads = 0, kvHeads = 0, headDim = 0, layers = 0;
-};
-
-struct ModelSpec {
-  Family family = Family::kLlama;
-  std::string modelType;
-  TextDims text;
-  bool tieWordEmbeddings = false;
-};
-
-// Reads model_type and the text dimensions (text_config first, then top
-// level, as transformers 4.x/5.x configs differ). Unsupported or missing
-// model_type is an error naming `configPath`.
-Result<ModelSpec> detectModel(const nlohmann::ordered_json &config,
-                              const std::string &configPath);
+namespace vlmc::model {
 
 // How a source tensor becomes an MLX tensor.
 struct NameMapping {
@@ -48,22 +25,39 @@ struct NameMapping {
 // HF name -> MLX name. nullopt: the tensor is dropped (unused buffers such as
 // position_ids / rotary inv_freq, or lm_head of a tied model). `shape` is the
 // source shape (conv weights are transposed only when not already MLX layout,
-// using mlx-vlm's check_array_shape heuristic).
-std::optional<NameMapping> mapName(const ModelSpec &spec,
+// using mlx-vlm's check_array_shape heuristic). MLX names map to themselves.
+std::optional<NameMapping> mapName(const ModelConfig &config,
                                    const std::string &hfName,
                                    const std::vector<int64_t> &shape);
+
+// A tensor name of a checkpoint and the stored tensor holding its data.
+struct SourceTensor {
+  std::string name;     // as the model sees it
+  std::string storedAs; // the tensor in the checkpoint (== name unless aliased)
+};
+
+// Every stored tensor, then the aliases recorded in safetensors metadata
+// (HF's shared-tensor convention: TinyStories stores only lm_head.weight and
+// records {"model.embed_tokens.weight": "lm_head.weight"}). An alias counts
+// when it is not itself stored and its target is; "format" is not an alias.
+std::vector<SourceTensor> sourceTensors(const io::Checkpoint &checkpoint);
 
 // Strict-weak order of MLX parameter names in the order mlx-vlm's module tree
 // declares them (what nn.quantize and tree_flatten(model.parameters()) visit).
 // Used for the per-layer quantization entries and for shard assignment.
 bool mlxModuleLess(Family family, const std::string &a, const std::string &b);
 
+// The MLX prefix of the text model's parameters: "language_model." for
+// Idefics3, "language_model.model." for the others (lm_head is always
+// "language_model.lm_head").
+std::string textModelPrefix(Family family);
+
 // Expected shape of a text-model parameter (MLX name), if we know it.
-std::optional<std::vector<int64_t>> expectedTextShape(const ModelSpec &spec,
+std::optional<std::vector<int64_t>> expectedTextShape(const ModelConfig &config,
                                                       const std::string &mlxName);
 // Text-model parameters that must exist (MLX names), for missing-tensor errors.
-std::vector<std::string> requiredTextTensors(const ModelSpec &spec);
+std::vector<std::string> requiredTextTensors(const ModelConfig &config);
 // Layer index of a text-model parameter path, or -1.
-int64_t textLayerIndex(const ModelSpec &spec, const std::string &mlxName);
+int64_t textLayerIndex(const ModelConfig &config, const std::string &mlxName);
 
-} // namespace vlmc::convert
+} // namespace vlmc::model

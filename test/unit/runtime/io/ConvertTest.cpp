@@ -128,7 +128,7 @@ TEST_P(ConvertModes, OutputDecodesLikeQuantizeOfSource) {
   EXPECT_EQ(q["mode"], mc.mode);
 
   auto srcCfg = loadModelConfig(src);
-  auto model = detectModel(*srcCfg, "config.json");
+  auto model = model::parseModelConfig(srcCfg->dump(), "config.json");
   ASSERT_TRUE(model.isOk());
   auto in = io::Checkpoint::open(src);
   auto out = io::Checkpoint::open(opt.mlxPath);
@@ -140,7 +140,7 @@ TEST_P(ConvertModes, OutputDecodesLikeQuantizeOfSource) {
   // Source tensors by MLX name (aliases resolved as the converter does).
   std::map<std::string, const io::TensorView *> byMlx;
   for (const std::string &n : in->names())
-    if (auto m = mapName(*model, n, in->find(n)->shape))
+    if (auto m = model::mapName(*model, n, in->find(n)->shape))
       byMlx[m->mlxName] = in->find(n);
   if (fixture == "tinystories-656k")
     byMlx["language_model.model.embed_tokens.weight"] =
