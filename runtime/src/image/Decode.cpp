@@ -67,8 +67,12 @@ Result<RgbImage> decodeFile(const std::string &path) {
   std::string bytes;
   char buf[1 << 16];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0)
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
     bytes.append(buf, n);
+    if (static_cast<int64_t>(bytes.size()) > kMaxFileBytes)
+      return Status(StatusCode::kResourceExhausted,
+                    "image file '" + path + "' is larger than 1 GiB");
+  }
   if (std::ferror(f.get()))
     return dataLoss("error reading image file '" + path + "'");
   Result<RgbImage> img = decode(bytes);
@@ -91,13 +95,32 @@ RgbImage applyExifOrientation(const RgbImage &img, int orientation) {
       // 6 ROTATE_270 (clockwise 90), 7 TRANSVERSE, 8 ROTATE_90 (counter-cw).
       int sx = x, sy = y;
       switch (orientation) {
-      case 2: sx = w - 1 - x; break;
-      case 3: sx = w - 1 - x; sy = h - 1 - y; break;
-      case 4: sy = h - 1 - y; break;
-      case 5: sx = y; sy = x; break;
-      case 6: sx = y; sy = h - 1 - x; break;
-      case 7: sx = w - 1 - y; sy = h - 1 - x; break;
-      case 8: sx = w - 1 - y; sy = x; break;
+      case 2:
+        sx = w - 1 - x;
+        break;
+      case 3:
+        sx = w - 1 - x;
+        sy = h - 1 - y;
+        break;
+      case 4:
+        sy = h - 1 - y;
+        break;
+      case 5:
+        sx = y;
+        sy = x;
+        break;
+      case 6:
+        sx = y;
+        sy = h - 1 - x;
+        break;
+      case 7:
+        sx = w - 1 - y;
+        sy = h - 1 - x;
+        break;
+      case 8:
+        sx = w - 1 - y;
+        sy = x;
+        break;
       }
       std::memcpy(out.at(x, y), img.at(sx, sy), 3);
     }

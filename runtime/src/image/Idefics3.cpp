@@ -25,7 +25,8 @@ struct Size {
 // _resize_output_size_rescale_to_max_len: longest edge to maxLen, the other
 // side int()-truncated and bumped to even.
 Size rescaleToMaxLen(int64_t height, int64_t width, int64_t maxLen) {
-  const double aspect = static_cast<double>(width) / static_cast<double>(height);
+  const double aspect =
+      static_cast<double>(width) / static_cast<double>(height);
   if (width >= height) {
     width = maxLen;
     height = static_cast<int64_t>(static_cast<double>(width) / aspect);
@@ -42,7 +43,8 @@ Size rescaleToMaxLen(int64_t height, int64_t width, int64_t maxLen) {
 
 // _resize_output_size_scale_below_upper_bound.
 Size scaleBelowUpperBound(int64_t height, int64_t width, int64_t maxLen) {
-  const double aspect = static_cast<double>(width) / static_cast<double>(height);
+  const double aspect =
+      static_cast<double>(width) / static_cast<double>(height);
   if (width >= height && width > maxLen) {
     width = maxLen;
     height = static_cast<int64_t>(static_cast<double>(width) / aspect);
@@ -55,7 +57,8 @@ Size scaleBelowUpperBound(int64_t height, int64_t width, int64_t maxLen) {
 
 // resize_for_vision_encoder: both sides up to multiples of the tile side.
 Size visionEncoderSize(int64_t height, int64_t width, int64_t tile) {
-  const double aspect = static_cast<double>(width) / static_cast<double>(height);
+  const double aspect =
+      static_cast<double>(width) / static_cast<double>(height);
   auto ceilTo = [tile](double v) {
     return static_cast<int64_t>(std::ceil(v / static_cast<double>(tile))) *
            tile;
@@ -137,7 +140,8 @@ Status applyJson(const nlohmann::json &root, Idefics3ProcessorConfig &c) {
 
 } // namespace
 
-Result<Idefics3ProcessorConfig> parseIdefics3ProcessorConfig(std::string_view json) {
+Result<Idefics3ProcessorConfig>
+parseIdefics3ProcessorConfig(std::string_view json) {
   Result<nlohmann::json> root =
       detail::parseJsonObject(json, "Idefics3 processor config");
   if (!root)
@@ -148,12 +152,14 @@ Result<Idefics3ProcessorConfig> parseIdefics3ProcessorConfig(std::string_view js
   return c;
 }
 
-Result<Idefics3ProcessorConfig> loadIdefics3ProcessorConfig(const std::string &modelDir) {
+Result<Idefics3ProcessorConfig>
+loadIdefics3ProcessorConfig(const std::string &modelDir) {
   Idefics3ProcessorConfig c;
   bool found = false;
   // preprocessor_config.json first, then processor_config.json on top: the
   // latter holds image_seq_len, and in recent saves the image settings too.
-  for (const char *name : {"preprocessor_config.json", "processor_config.json"}) {
+  for (const char *name :
+       {"preprocessor_config.json", "processor_config.json"}) {
     const std::string path = modelDir + "/" + name;
     if (!detail::fileExists(path))
       continue;
@@ -168,8 +174,9 @@ Result<Idefics3ProcessorConfig> loadIdefics3ProcessorConfig(const std::string &m
     VLMC_RETURN_IF_ERROR(applyJson(*root, c).withContext(path));
   }
   if (!found)
-    return notFound("no preprocessor_config.json or processor_config.json in '" +
-                    modelDir + "'");
+    return notFound(
+        "no preprocessor_config.json or processor_config.json in '" + modelDir +
+        "'");
   VLMC_RETURN_IF_ERROR(validate(c));
   return c;
 }
@@ -277,9 +284,10 @@ std::string idefics3ImagePrompt(int rows, int cols, int imageSeqLen) {
   return s;
 }
 
-Result<std::string> expandIdefics3Prompt(std::string_view text,
-                                         const std::vector<Idefics3Image> &images,
-                                         int imageSeqLen) {
+Result<std::string>
+expandIdefics3Prompt(std::string_view text,
+                     const std::vector<Idefics3Image> &images,
+                     int imageSeqLen) {
   static constexpr std::string_view kImage = "<image>";
   std::string out;
   size_t pos = 0, used = 0;
@@ -288,11 +296,12 @@ Result<std::string> expandIdefics3Prompt(std::string_view text,
     if (hit == std::string_view::npos)
       break;
     if (used == images.size())
-      return invalidArgument("the prompt has more <image> tokens than images (" +
-                             std::to_string(images.size()) + ")");
+      return invalidArgument(
+          "the prompt has more <image> tokens than images (" +
+          std::to_string(images.size()) + ")");
     out.append(text.substr(pos, hit - pos));
-    out += idefics3ImagePrompt(images[used].rows, images[used].cols,
-                               imageSeqLen);
+    out +=
+        idefics3ImagePrompt(images[used].rows, images[used].cols, imageSeqLen);
     ++used;
     pos = hit + kImage.size();
   }

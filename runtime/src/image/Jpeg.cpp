@@ -137,9 +137,8 @@ Result<RgbImage> decodeJpeg(std::string_view bytes) {
   if (ctx.err.truncated)
     return dataLoss("JPEG: truncated data");
   if (!ok)
-    return dataLoss(std::string("JPEG: ") + (ctx.err.message[0]
-                                                 ? ctx.err.message
-                                                 : "cannot decode"));
+    return dataLoss(std::string("JPEG: ") +
+                    (ctx.err.message[0] ? ctx.err.message : "cannot decode"));
   RgbImage img(static_cast<int>(ctx.width), static_cast<int>(ctx.height));
   const size_t n = static_cast<size_t>(img.width) * img.height;
   if (ctx.components == 3) {

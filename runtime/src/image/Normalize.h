@@ -20,9 +20,9 @@ inline ChannelLut makeNormalizeLut(bool doRescale, double rescaleFactor,
     const float m = static_cast<float>(mean[c]);
     const float s = static_cast<float>(stdDev[c]);
     for (int v = 0; v < 256; ++v) {
-      float x = doRescale ? static_cast<float>(static_cast<double>(v) *
-                                               rescaleFactor)
-                          : static_cast<float>(v);
+      float x = doRescale
+                    ? static_cast<float>(static_cast<double>(v) * rescaleFactor)
+                    : static_cast<float>(v);
       if (doNormalize) {
         const float centered = x - m;
         x = centered / s;

@@ -61,8 +61,8 @@ void pngRead(png_structp png, png_bytep out, png_size_t len) {
 // Returns false after a libpng error (message in ctx->error) or a dimension
 // check failure (ctx->limitStatus).
 bool readPng(PngContext *ctx) {
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx,
-                                           pngError, pngWarning);
+  png_structp png =
+      png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, pngError, pngWarning);
   if (!png) {
     std::snprintf(ctx->error, sizeof ctx->error, "cannot create PNG reader");
     return false;

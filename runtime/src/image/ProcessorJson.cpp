@@ -7,7 +7,8 @@
 
 namespace vlmc::image::detail {
 
-Result<nlohmann::json> parseJsonObject(std::string_view text, const char *what) {
+Result<nlohmann::json> parseJsonObject(std::string_view text,
+                                       const char *what) {
   nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr,
                                            /*allow_exceptions=*/false);
   if (j.is_discarded())

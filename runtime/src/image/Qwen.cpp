@@ -68,7 +68,8 @@ Result<QwenProcessorConfig> parseQwenProcessorConfig(std::string_view json) {
   return c;
 }
 
-Result<QwenProcessorConfig> loadQwenProcessorConfig(const std::string &modelDir) {
+Result<QwenProcessorConfig>
+loadQwenProcessorConfig(const std::string &modelDir) {
   std::string path = modelDir + "/preprocessor_config.json";
   if (!detail::fileExists(path))
     path = modelDir + "/processor_config.json";
@@ -84,9 +85,8 @@ Result<QwenProcessorConfig> loadQwenProcessorConfig(const std::string &modelDir)
 Result<QwenSize> smartResize(int height, int width, int factor,
                              int64_t minPixels, int64_t maxPixels) {
   if (height <= 0 || width <= 0)
-    return invalidArgument("smart_resize: image size " +
-                           std::to_string(width) + "x" +
-                           std::to_string(height) + " must be positive");
+    return invalidArgument("smart_resize: image size " + std::to_string(width) +
+                           "x" + std::to_string(height) + " must be positive");
   if (factor <= 0)
     return invalidArgument("smart_resize: factor must be positive");
   const double ratio = static_cast<double>(std::max(height, width)) /
@@ -136,8 +136,8 @@ Result<QwenImage> processQwen(const RgbImage &img,
   RgbImage resizedStorage;
   const RgbImage *src = &img;
   if (cfg.doResize) {
-    Result<QwenSize> size =
-        smartResize(img.height, img.width, factor, cfg.minPixels, cfg.maxPixels);
+    Result<QwenSize> size = smartResize(img.height, img.width, factor,
+                                        cfg.minPixels, cfg.maxPixels);
     if (!size)
       return size.status();
     if (size->height != img.height || size->width != img.width) {

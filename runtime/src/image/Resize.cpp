@@ -237,8 +237,8 @@ Result<RgbImage> resizePil(const RgbImage &img, int width, int height,
   Coefficients vert;
   int firstRow = 0, lastRow = img.height;
   if (needVertical) {
-    vert = precompute(img.height, 0.0f, static_cast<float>(img.height), height,
-                      f);
+    vert =
+        precompute(img.height, 0.0f, static_cast<float>(img.height), height, f);
     // Only the rows the vertical pass reads need the horizontal pass.
     firstRow = vert.first[0];
     lastRow = vert.first[height - 1] + vert.count[height - 1];

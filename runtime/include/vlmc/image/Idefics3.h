@@ -21,8 +21,8 @@ namespace vlmc::image {
 
 // Defaults are Idefics3ImageProcessorPil's / Idefics3Processor's.
 struct Idefics3ProcessorConfig {
-  int longestEdge = 4 * 364;  // size.longest_edge
-  int maxImageSize = 364;     // max_image_size.longest_edge (the tile side)
+  int longestEdge = 4 * 364; // size.longest_edge
+  int maxImageSize = 364;    // max_image_size.longest_edge (the tile side)
   bool doImageSplitting = true;
   bool doResize = true;
   bool doRescale = true;
@@ -36,13 +36,15 @@ struct Idefics3ProcessorConfig {
 };
 
 // Parses one JSON document: the image-processor settings at the top level
-// (preprocessor_config.json) or under "image_processor" (processor_config.json),
-// and "image_seq_len" at the top level.
-Result<Idefics3ProcessorConfig> parseIdefics3ProcessorConfig(std::string_view json);
+// (preprocessor_config.json) or under "image_processor"
+// (processor_config.json), and "image_seq_len" at the top level.
+Result<Idefics3ProcessorConfig>
+parseIdefics3ProcessorConfig(std::string_view json);
 // Reads `modelDir`: preprocessor_config.json and/or processor_config.json
 // (real SmolVLM keeps the image settings in the first and image_seq_len in
 // the second; recent saves put everything in the second).
-Result<Idefics3ProcessorConfig> loadIdefics3ProcessorConfig(const std::string &modelDir);
+Result<Idefics3ProcessorConfig>
+loadIdefics3ProcessorConfig(const std::string &modelDir);
 
 struct Idefics3Image {
   // pixel_values [tiles, 3, tileSize, tileSize] and pixel_attention_mask
@@ -61,7 +63,8 @@ Result<Idefics3Image> processIdefics3(const RgbImage &img,
                                       const Idefics3ProcessorConfig &cfg);
 
 // The text that replaces one "<image>" in the prompt, exactly as
-// Idefics3Processor builds it: per tile "<fake_token_around_image><row_r_col_c>"
+// Idefics3Processor builds it: per tile
+// "<fake_token_around_image><row_r_col_c>"
 // + imageSeqLen x "<image>", "\n" after each row, then
 // "\n<fake_token_around_image><global-img>" + imageSeqLen x "<image>" +
 // "<fake_token_around_image>"; for rows == cols == 0 only the global part
@@ -70,8 +73,8 @@ std::string idefics3ImagePrompt(int rows, int cols, int imageSeqLen);
 
 // Replaces every "<image>" in `text` by idefics3ImagePrompt for the images in
 // order; kInvalidArgument when the counts differ.
-Result<std::string> expandIdefics3Prompt(std::string_view text,
-                                         const std::vector<Idefics3Image> &images,
-                                         int imageSeqLen);
+Result<std::string>
+expandIdefics3Prompt(std::string_view text,
+                     const std::vector<Idefics3Image> &images, int imageSeqLen);
 
 } // namespace vlmc::image

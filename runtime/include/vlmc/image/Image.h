@@ -38,10 +38,13 @@ struct RgbImage {
   }
 };
 
-// Images larger than this (in pixels) are refused before any allocation, so a
-// header claiming 65535 x 65535 cannot exhaust memory. 2^28 px is a 16k x 16k
-// photo, far past anything a VLM processor keeps.
-inline constexpr int64_t kMaxDecodedPixels = int64_t(1) << 28;
+// Images larger than this (in pixels) are refused before any pixel buffer is
+// allocated, so a small file claiming 65535 x 65535 cannot exhaust memory.
+// The value is Pillow's: Image.open raises DecompressionBombError above
+// 2 * MAX_IMAGE_PIXELS = 178,956,970 pixels.
+inline constexpr int64_t kMaxDecodedPixels = 178956970;
+// Files larger than this are not read at all.
+inline constexpr int64_t kMaxFileBytes = int64_t(1) << 30;
 
 enum class ImageFormat { kUnknown, kPng, kJpeg };
 

@@ -42,7 +42,8 @@ struct QwenProcessorConfig {
 Result<QwenProcessorConfig> parseQwenProcessorConfig(std::string_view json);
 // Reads preprocessor_config.json from `modelDir`, or processor_config.json
 // when the former is absent.
-Result<QwenProcessorConfig> loadQwenProcessorConfig(const std::string &modelDir);
+Result<QwenProcessorConfig>
+loadQwenProcessorConfig(const std::string &modelDir);
 
 struct QwenSize {
   int height = 0;

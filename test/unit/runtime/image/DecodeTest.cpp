@@ -47,8 +47,8 @@ TEST(ImageDecode, PngVariantsMatchPillow) {
 // Debian library we link, so the pixels agree exactly. (Pillow's wheels
 // bundle their own libjpeg-turbo build, which can differ in the last bit.)
 TEST(ImageDecode, JpegVariantsMatchPillow) {
-  for (const char *name : {"jpeg420", "jpeg422", "jpeg444", "jpegprog",
-                           "jpeggray", "jpegcmyk"}) {
+  for (const char *name :
+       {"jpeg420", "jpeg422", "jpeg444", "jpegprog", "jpeggray", "jpegcmyk"}) {
     const std::string base = std::string("images/formats/") + name;
     expectSame(mustDecode(base + ".jpg"), mustDecode(base + ".expected.png"),
                name);
@@ -81,11 +81,11 @@ std::string withApp1(const std::string &jpeg, const std::string &tiff) {
 
 std::string bigEndianTiff(uint16_t type, uint32_t orientation) {
   std::string t = std::string("MM\x00\x2a\x00\x00\x00\x08", 8);
-  t += std::string("\x00\x01", 2);                // one entry
-  t += std::string("\x01\x12", 2);                // tag 0x0112
+  t += std::string("\x00\x01", 2); // one entry
+  t += std::string("\x01\x12", 2); // tag 0x0112
   t += static_cast<char>(0);
-  t += static_cast<char>(type);                   // SHORT or LONG
-  t += std::string("\x00\x00\x00\x01", 4);        // count
+  t += static_cast<char>(type);            // SHORT or LONG
+  t += std::string("\x00\x00\x00\x01", 4); // count
   if (type == 3)
     t += std::string{static_cast<char>(orientation >> 8),
                      static_cast<char>(orientation & 0xFF), 0, 0};
@@ -112,11 +112,11 @@ TEST(ImageDecode, MalformedExifIsIgnored) {
   const std::string plain = readFile(dataPath("images/exif/orient1.jpg"));
   std::string good = bigEndianTiff(3, 6);
   std::vector<std::string> bad = {
-      "",                                        // empty TIFF block
-      "MM",                                      // short header
+      "",                                           // empty TIFF block
+      "MM",                                         // short header
       std::string("XX\x00\x2a\x00\x00\x00\x08", 8), // bad byte order
-      good.substr(0, 12),                        // entry cut off
-      bigEndianTiff(3, 9),                       // orientation out of range
+      good.substr(0, 12),                           // entry cut off
+      bigEndianTiff(3, 9),                          // orientation out of range
       bigEndianTiff(3, 0),
   };
   std::string farIfd = good;
@@ -183,8 +183,8 @@ TEST(ImageDecode, Errors) {
 
   const std::string png = readFile(dataPath("images/chelsea.png"));
   EXPECT_EQ(detectFormat(png), ImageFormat::kPng);
-  for (size_t cut : {size_t(8), size_t(30), size_t(100), png.size() / 2,
-                     png.size() - 20}) {
+  for (size_t cut :
+       {size_t(8), size_t(30), size_t(100), png.size() / 2, png.size() - 20}) {
     r = decode(png.substr(0, cut));
     ASSERT_FALSE(r.isOk()) << "PNG cut at " << cut;
     EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << cut;
@@ -197,7 +197,8 @@ TEST(ImageDecode, Errors) {
 
   const std::string jpeg = readFile(dataPath("images/formats/jpeg420.jpg"));
   EXPECT_EQ(detectFormat(jpeg), ImageFormat::kJpeg);
-  for (size_t cut : {size_t(3), size_t(40), jpeg.size() / 2, jpeg.size() - 10}) {
+  for (size_t cut :
+       {size_t(3), size_t(40), jpeg.size() / 2, jpeg.size() - 10}) {
     r = decode(jpeg.substr(0, cut));
     ASSERT_FALSE(r.isOk()) << "JPEG cut at " << cut;
     EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << cut;

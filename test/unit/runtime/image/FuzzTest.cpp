@@ -42,8 +42,8 @@ std::string mutate(std::string b, std::mt19937 &rng) {
       b.resize(pick(b.size()) + 1);
       break;
     case 3: { // duplicate a slice
-      size_t at = pick(b.size()), len = std::min<size_t>(pick(32) + 1,
-                                                         b.size() - at);
+      size_t at = pick(b.size()),
+             len = std::min<size_t>(pick(32) + 1, b.size() - at);
       b.insert(at, b.substr(at, len));
       break;
     }

@@ -2,8 +2,8 @@
 // (transformers' Idefics3ImageProcessorPil), the prompt expansion checked
 // against the fixture's input_ids through the real SmolVLM tokenizer, the
 // size arithmetic and config parsing.
-#include "TestUtil.h"
 #include "vlmc/image/Idefics3.h"
+#include "TestUtil.h"
 #include "vlmc/tokenizer/Tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -70,8 +70,7 @@ TEST(ImageIdefics3, PromptMatchesFixtureInputIds) {
   grid.cols = 2;
   Result<std::string> text = expandIdefics3Prompt(chat, {grid}, 16);
   ASSERT_TRUE(text.isOk()) << text.status().message();
-  Result<tokenizer::Tokenizer> tok =
-      tokenizer::Tokenizer::fromPath(dir);
+  Result<tokenizer::Tokenizer> tok = tokenizer::Tokenizer::fromPath(dir);
   ASSERT_TRUE(tok.isOk()) << tok.status().message();
   Result<std::vector<tokenizer::TokenId>> ids = tok->encode(*text, true);
   ASSERT_TRUE(ids.isOk()) << ids.status().message();
@@ -125,18 +124,17 @@ TEST(ImageIdefics3, SplitGrids) {
   struct Case {
     int w, h, rows, cols;
   } cases[] = {
-      {512, 320, 2, 2}, // 128x80 -> 128x128
-      {320, 512, 2, 2},
-      {64, 64, 2, 2},   // upscaled to 128x128 first
-      {1000, 100, 1, 2}, // 128x12 -> 128x64
-      {100, 1000, 2, 1},
-      {3, 3, 2, 2},
-      {1, 600, 2, 1},   // 1x128 (width int()s to 0, then min 1) -> 64x128
+      {512, 320, 2, 2},                  // 128x80 -> 128x128
+      {320, 512, 2, 2},  {64, 64, 2, 2}, // upscaled to 128x128 first
+      {1000, 100, 1, 2},                 // 128x12 -> 128x64
+      {100, 1000, 2, 1}, {3, 3, 2, 2},
+      {1, 600, 2, 1}, // 1x128 (width int()s to 0, then min 1) -> 64x128
   };
   for (const Case &c : cases) {
-    Result<Idefics3Image> out = processIdefics3(gradient(c.w, c.h), smallConfig());
-    ASSERT_TRUE(out.isOk()) << c.w << "x" << c.h << ": "
-                            << out.status().message();
+    Result<Idefics3Image> out =
+        processIdefics3(gradient(c.w, c.h), smallConfig());
+    ASSERT_TRUE(out.isOk())
+        << c.w << "x" << c.h << ": " << out.status().message();
     EXPECT_EQ(out->rows, c.rows) << c.w << "x" << c.h;
     EXPECT_EQ(out->cols, c.cols) << c.w << "x" << c.h;
     EXPECT_EQ(out->tiles, c.rows * c.cols + 1) << c.w << "x" << c.h;
@@ -184,7 +182,8 @@ TEST(ImageIdefics3, ConfigLayouts) {
   EXPECT_FALSE(
       parseIdefics3ProcessorConfig(R"({"max_image_size": {"longest_edge": 0}})")
           .isOk());
-  EXPECT_FALSE(parseIdefics3ProcessorConfig(R"({"image_std": [1, 0, 1]})").isOk());
+  EXPECT_FALSE(
+      parseIdefics3ProcessorConfig(R"({"image_std": [1, 0, 1]})").isOk());
   EXPECT_FALSE(loadIdefics3ProcessorConfig("/nonexistent").isOk());
 }
 

@@ -1,8 +1,8 @@
 // Qwen2-VL / Qwen2.5-VL image processor: the fixtures' pixel_values and
 // image_grid_thw (transformers' Qwen2VLImageProcessorPil), smart_resize edge
 // cases and config parsing.
-#include "TestUtil.h"
 #include "vlmc/image/Qwen.h"
+#include "TestUtil.h"
 
 #include <cmath>
 
@@ -32,8 +32,8 @@ TEST_P(ImageQwenFixture, MatchesTransformers) {
   ASSERT_TRUE(q.isOk()) << q.status().message();
 
   Result<io::SafetensorsFile> ref = io::SafetensorsFile::open(
-      dir + "/ref_img_" + (std::string(c.image) == "astronaut" ? "astronaut"
-                                                               : "chelsea") +
+      dir + "/ref_img_" +
+      (std::string(c.image) == "astronaut" ? "astronaut" : "chelsea") +
       ".safetensors");
   ASSERT_TRUE(ref.isOk()) << ref.status().message();
   std::vector<int64_t> shape;
@@ -219,12 +219,12 @@ TEST(ImageQwenConfig, Layouts) {
   EXPECT_EQ(e->maxPixels, 28 * 28 * 1280);
   EXPECT_EQ(e->resample, PilFilter::kBicubic);
 
-  for (const char *bad : {
-           "", "[1]", "{\"patch_size\": \"14\"}", "{\"patch_size\": 0}",
-           "{\"image_mean\": [1, 2]}", "{\"image_std\": [1, 0, 1]}",
-           "{\"min_pixels\": 10, \"max_pixels\": 5}", "{\"size\": 3}",
-           "{\"resample\": 0}", "{\"resample\": 9}", "{\"do_resize\": 1}",
-           "{\"rescale_factor\": null, \"merge_size\": 1.5}"}) {
+  for (const char *bad :
+       {"", "[1]", "{\"patch_size\": \"14\"}", "{\"patch_size\": 0}",
+        "{\"image_mean\": [1, 2]}", "{\"image_std\": [1, 0, 1]}",
+        "{\"min_pixels\": 10, \"max_pixels\": 5}", "{\"size\": 3}",
+        "{\"resample\": 0}", "{\"resample\": 9}", "{\"do_resize\": 1}",
+        "{\"rescale_factor\": null, \"merge_size\": 1.5}"}) {
     EXPECT_FALSE(parseQwenProcessorConfig(bad).isOk()) << bad;
   }
   Result<QwenProcessorConfig> missing = loadQwenProcessorConfig("/nonexistent");

@@ -1,7 +1,7 @@
 // Pillow-exact resizing: goldens made by Pillow's Image.resize for every
 // filter (test/data/images/make_goldens.py), compared byte for byte.
-#include "TestUtil.h"
 #include "vlmc/image/Resize.h"
+#include "TestUtil.h"
 
 using namespace vlmc;
 using namespace vlmc::image;
@@ -25,8 +25,10 @@ TEST(ImageResize, MatchesPillowGoldens) {
   ASSERT_EQ(src.width, 37);
   ASSERT_EQ(src.height, 23);
   const std::pair<const char *, PilFilter> filters[] = {
-      {"lanczos", PilFilter::kLanczos}, {"bilinear", PilFilter::kBilinear},
-      {"bicubic", PilFilter::kBicubic}, {"box", PilFilter::kBox},
+      {"lanczos", PilFilter::kLanczos},
+      {"bilinear", PilFilter::kBilinear},
+      {"bicubic", PilFilter::kBicubic},
+      {"box", PilFilter::kBox},
       {"hamming", PilFilter::kHamming}};
   // Down, one axis only, up, mixed, and down to a single pixel.
   const std::pair<int, int> sizes[] = {{13, 7},  {37, 9}, {11, 23},
