@@ -23,5 +23,5 @@ for exe in "$build_dir"/bin/*; do
     exit 1
   fi
 done
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -L unit
