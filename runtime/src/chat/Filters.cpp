@@ -30,6 +30,12 @@ Result<Value> strValue(Renderer &r, const Value &v) {
   return Value(std::move(s));
 }
 
+// A string a filter built, charged to the render's allocation budget.
+Result<Value> charged(Renderer &r, std::string s) {
+  VLMC_RETURN_IF_ERROR(r.budget().charge(s.size()));
+  return Value(std::move(s));
+}
+
 bool isIntLike(const Value &v) { return v.isInt() || v.isBool(); }
 
 // Python's int(text, base) for the |int filter: whitespace, sign, an
@@ -157,7 +163,7 @@ Result<Value> fAttr(Renderer &, const Value &v, const Args &args) {
 Result<Value> fCapitalize(Renderer &r, const Value &v, const Args &args) {
   VLMC_CHAT_TRY(auto a, bindArgs("capitalize", args, {}));
   VLMC_CHAT_TRY(std::string s, str(r, v));
-  return Value(py::capitalize(s));
+  return charged(r, py::capitalize(s));
 }
 
 Result<Value> fLength(Renderer &, const Value &v, const Args &args) {
@@ -320,13 +326,13 @@ Result<Value> fList(Renderer &r, const Value &v, const Args &args) {
 Result<Value> fLower(Renderer &r, const Value &v, const Args &args) {
   VLMC_CHAT_TRY(auto a, bindArgs("lower", args, {}));
   VLMC_CHAT_TRY(std::string s, str(r, v));
-  return Value(py::lower(s));
+  return charged(r, py::lower(s));
 }
 
 Result<Value> fUpper(Renderer &r, const Value &v, const Args &args) {
   VLMC_CHAT_TRY(auto a, bindArgs("upper", args, {}));
   VLMC_CHAT_TRY(std::string s, str(r, v));
-  return Value(py::upper(s));
+  return charged(r, py::upper(s));
 }
 
 // map(attribute='x', default=...) or map('filter', args...). Like jinja2,
@@ -494,7 +500,7 @@ Result<Value> fString(Renderer &r, const Value &v, const Args &args) {
 Result<Value> fTitle(Renderer &r, const Value &v, const Args &args) {
   VLMC_CHAT_TRY(auto a, bindArgs("title", args, {}));
   VLMC_CHAT_TRY(std::string s, str(r, v));
-  return Value(py::jinjaTitle(s));
+  return charged(r, py::jinjaTitle(s));
 }
 
 // transformers' override: json.dumps(x, ensure_ascii=False, indent=None,
@@ -512,8 +518,12 @@ Result<Value> fToJson(Renderer &r, const Value &v, const Args &args) {
     options.pretty = true;
     options.itemSeparator = ",";
     if (isIntLike(a[1])) {
-      int64_t n = a[1].asInt();
-      options.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(n, 0, 1024)), ' ');
+      int64_t n = std::max<int64_t>(0, a[1].asInt());
+      if (static_cast<uint64_t>(n) > r.budget().remaining())
+        return resourceExhausted("tojson indent exceeds the chat template "
+                                 "allocation limit (RenderLimits)");
+      VLMC_RETURN_IF_ERROR(r.budget().charge(static_cast<size_t>(n)));
+      options.indent = std::string(static_cast<size_t>(n), ' ');
     } else if (a[1].isString()) {
       options.indent = a[1].asString();
     } else {
@@ -537,9 +547,9 @@ Result<Value> fTrim(Renderer &r, const Value &v, const Args &args) {
   VLMC_CHAT_TRY(auto a, bindArgs("trim", args, {{"chars", Value()}}));
   VLMC_CHAT_TRY(std::string s, str(r, v));
   if (a[0].isNone())
-    return Value(py::strip(s, true, true));
+    return charged(r, std::string(py::strip(s, true, true)));
   VLMC_CHAT_TRY(std::string chars, str(r, a[0]));
-  return Value(py::stripChars(s, chars, true, true));
+  return charged(r, std::string(py::stripChars(s, chars, true, true)));
 }
 
 Result<Value> fSafe(Renderer &r, const Value &v, const Args &args) {

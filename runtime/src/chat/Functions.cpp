@@ -235,12 +235,15 @@ Result<Value> affix(const std::string &fn, const std::string &s,
   return Value(false);
 }
 
-Result<Value> stripMethod(const std::string &fn, const std::string &s,
-                          const Args &args, bool left, bool right) {
+Result<Value> stripMethod(Renderer &r, const std::string &fn,
+                          const std::string &s, const Args &args, bool left,
+                          bool right) {
   VLMC_CHAT_TRY(auto a, bindArgs(fn, args, {{"chars", Value()}}));
+  VLMC_RETURN_IF_ERROR(r.budget().charge(s.size()));
   if (a[0].isNone())
     return Value(py::strip(s, left, right));
   VLMC_RETURN_IF_ERROR(needString(fn, a[0], "chars"));
+  VLMC_RETURN_IF_ERROR(r.budget().charge(s.size() * sizeof(size_t)));
   return Value(py::stripChars(s, a[0].asString(), left, right));
 }
 
@@ -257,7 +260,7 @@ Result<Value> splitMethod(Renderer &r, const std::string &fn,
     if (a[0].asString().empty())
       return typeError("empty separator");
   }
-  VLMC_RETURN_IF_ERROR(r.budget().charge(s.size() * 2 + 64));
+  VLMC_RETURN_IF_ERROR(r.budget().charge(s.size() * 10 + 64));
   std::vector<std::string> parts =
       py::split(s, a[0].asString(), whitespace, a[1].asInt(), fromRight);
   VLMC_RETURN_IF_ERROR(r.budget().charge(parts.size() * sizeof(Value) * 3));
@@ -277,31 +280,36 @@ Result<Value> replaceMethod(Renderer &r, const std::string &s,
   if (!isIntLike(a[2]))
     return typeError("replace(): count must be an integer");
   const std::string &from = a[0].asString(), &to = a[1].asString();
-  int64_t limit = a[2].asInt();
-  auto allowed = [&](uint64_t done) {
-    return limit < 0 || done < static_cast<uint64_t>(limit);
+  uint64_t limit = a[2].asInt() < 0 ? UINT64_MAX : static_cast<uint64_t>(a[2].asInt());
+  // Where the next replacement goes at or after `pos`: an empty `from`
+  // matches before every code point and at the end, as in Python.
+  auto nextMatch = [&](size_t pos) -> size_t {
+    if (!from.empty())
+      return s.find(from, pos);
+    return pos <= s.size() ? pos : std::string::npos;
   };
-  // Size the result first so a huge expansion fails before allocating.
-  std::vector<size_t> positions;
-  if (from.empty()) { // inserted before every code point and at the end
-    std::vector<size_t> offs = py::codePointOffsets(s);
-    for (size_t k = 0; k < offs.size() && allowed(positions.size()); ++k)
-      positions.push_back(offs[k]);
-  } else {
-    for (size_t p = s.find(from); p != std::string::npos && allowed(positions.size());
-         p = s.find(from, p + from.size()))
-      positions.push_back(p);
-  }
-  uint64_t size = s.size() - positions.size() * from.size();
-  if (!to.empty() && positions.size() > (r.budget().remaining()) / to.size())
+  auto advance = [&](size_t match) {
+    if (!from.empty())
+      return match + from.size();
+    return match < s.size() ? match + py::decodeAt(s, match).length
+                            : s.size() + 1;
+  };
+  // First pass counts, so a huge expansion fails before allocating.
+  uint64_t count = 0;
+  for (size_t p = nextMatch(0); p != std::string::npos && count < limit;
+       p = nextMatch(advance(p)))
+    ++count;
+  if (!to.empty() && count > r.budget().remaining() / to.size())
     return resourceExhausted("replace() result exceeds the chat template "
                              "allocation limit (RenderLimits)");
-  size += positions.size() * to.size();
+  uint64_t size = s.size() - count * from.size() + count * to.size();
   VLMC_RETURN_IF_ERROR(r.budget().charge(size));
   std::string out;
   out.reserve(size);
   size_t last = 0;
-  for (size_t p : positions) {
+  uint64_t done = 0;
+  for (size_t p = nextMatch(0); p != std::string::npos && done < limit;
+       p = nextMatch(advance(p)), ++done) {
     out.append(s, last, p - last);
     out += to;
     last = p + from.size();
@@ -439,7 +447,7 @@ Result<Value> callStrMethod(Renderer &r, const std::string &name,
   if (name == "startswith" || name == "endswith")
     return affix(name, s, args, name == "endswith");
   if (name == "strip" || name == "lstrip" || name == "rstrip")
-    return stripMethod(name, s, args, name != "rstrip", name != "lstrip");
+    return stripMethod(r, name, s, args, name != "rstrip", name != "lstrip");
   if (name == "split" || name == "rsplit")
     return splitMethod(r, name, s, args, name == "rsplit");
   if (name == "replace")

@@ -758,14 +758,16 @@ Result<Value> getItem(const Value &object, const Value &key, Budget &budget) {
         return items[static_cast<size_t>(index)];
     } else {
       const std::string &s = object.asString();
-      std::vector<size_t> offs = py::codePointOffsets(s);
-      int64_t n = static_cast<int64_t>(offs.size()) - 1;
       if (index < 0)
-        index += n;
-      if (index >= 0 && index < n) {
-        size_t k = static_cast<size_t>(index);
-        VLMC_RETURN_IF_ERROR(budget.charge(offs[k + 1] - offs[k]));
-        return Value(s.substr(offs[k], offs[k + 1] - offs[k]));
+        index += static_cast<int64_t>(py::codePointCount(s));
+      // Walk to the code point (no offset table: strings may be large).
+      size_t pos = 0;
+      for (int64_t k = 0; index >= 0 && k < index && pos < s.size(); ++k)
+        pos += py::decodeAt(s, pos).length;
+      if (index >= 0 && pos < s.size()) {
+        uint32_t len = py::decodeAt(s, pos).length;
+        VLMC_RETURN_IF_ERROR(budget.charge(len));
+        return Value(s.substr(pos, len));
       }
     }
     return Value::undefined(typeName(object) + " object has no element " +
@@ -812,6 +814,8 @@ Result<Value> getSlice(const Value &object, const Value &start,
                             : Value::list(std::move(out));
   }
   const std::string &s = object.asString();
+  // The offset table is transient but can be 8x the string: charge it.
+  VLMC_RETURN_IF_ERROR(budget.charge(s.size() * sizeof(size_t)));
   std::vector<size_t> offs = py::codePointOffsets(s);
   SliceRange r = adjustSlice(static_cast<int64_t>(offs.size()) - 1, start,
                              stop, stepValue);
