@@ -89,14 +89,18 @@ Result<std::string> applyChatTemplate(const ChatTemplate &chatTemplate,
 
 namespace {
 
+Status noTemplateIn(std::string_view file) {
+  return notFound("no chat_template in " + std::string(file));
+}
+
 // The template of a "chat_template" value: a string, or a list of
-// {"name", "template"} from which "default" is taken. nullopt: none here.
-Result<std::optional<std::string>> templateFromValue(const Value &value,
-                                                     std::string_view file) {
+// {"name", "template"} from which "default" is taken. kNotFound: none here.
+Result<std::string> templateFromValue(const Value &value,
+                                      std::string_view file) {
   if (value.isString())
-    return std::optional<std::string>(value.asString());
+    return value.asString();
   if (value.isNone() || value.isUndefined())
-    return std::optional<std::string>();
+    return noTemplateIn(file);
   if (!value.isList())
     return invalidArgument(std::string(file) +
                            ": chat_template must be a string or a list");
@@ -109,21 +113,21 @@ Result<std::optional<std::string>> templateFromValue(const Value &value,
                              ": chat_template list entries need string "
                              "'name' and 'template'");
     if (name->asString() == "default")
-      return std::optional<std::string>(text->asString());
+      return text->asString();
     names += (names.empty() ? "" : ", ") + name->asString();
   }
   if (names.empty())
-    return std::optional<std::string>();
+    return noTemplateIn(file);
   return invalidArgument(std::string(file) + ": chat templates (" + names +
                          ") but none is named 'default'");
 }
 
-Result<std::optional<std::string>> templateFromJsonFile(
+Result<std::string> templateFromJsonFile(
     const std::function<std::optional<std::string>(std::string_view)> &readFile,
     std::string_view file) {
   std::optional<std::string> text = readFile(file);
   if (!text)
-    return std::optional<std::string>();
+    return noTemplateIn(file);
   auto json = detail::parseJson(*text);
   if (!json)
     return dataLoss(std::string(file) + ": " + json.status().message());
@@ -141,10 +145,9 @@ Result<std::string> findChatTemplate(
   if (std::optional<std::string> text = readFile("chat_template.jinja"))
     return std::move(*text);
   for (std::string_view file : {"chat_template.json", "tokenizer_config.json"}) {
-    VLMC_CHAT_TRY(std::optional<std::string> text,
-                  templateFromJsonFile(readFile, file));
-    if (text)
-      return std::move(*text);
+    Result<std::string> found = templateFromJsonFile(readFile, file);
+    if (found.isOk() || found.status().code() != StatusCode::kNotFound)
+      return found;
   }
   return notFound("no chat template in chat_template.jinja, "
                   "chat_template.json or tokenizer_config.json");

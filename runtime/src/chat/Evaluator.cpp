@@ -257,7 +257,10 @@ Status Renderer::execSet(const Stmt &stmt, Value value) {
 Result<Value> Renderer::eval(const Expr &expr) {
   VLMC_RETURN_IF_ERROR(atLine(step(), expr.line));
   VLMC_CHAT_TRY(Value v, evalInner(expr));
-  if (v.depth() > Value::kMaxDepth)
+  // Lists and dicts are immutable, so checking them as they are made bounds
+  // every later recursion over values (repr, tojson, ==). Objects are not
+  // checked: a namespace only holds plain data, a loop one list.
+  if ((v.isList() || v.isDict()) && v.depth() > Value::kMaxDepth)
     return atLine(invalidArgument("value nested deeper than " +
                                   std::to_string(Value::kMaxDepth) + " levels"),
                   expr.line);

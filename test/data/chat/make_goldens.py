@@ -552,6 +552,57 @@ def random_cases(count, seed):
     return cases
 
 
+# --- random whitespace layouts --------------------------------------------------
+
+def random_layout(rng, depth=0):
+    """Balanced blocks, text with spaces/tabs/newlines (also \r\n) and tags
+    with every whitespace-control variant: the lexer's hardest part."""
+    texts = [" ", "  ", "\t", "\n", "\n\n", "  \n", "\n  ", "a", " b ", "\r\n", "x\n  "]
+    opens = ["{%", "{%-", "{%+"]
+    closes = ["%}", "-%}", "+%}"]
+
+    def tag(body):
+        return rng.choice(opens) + " " + body + " " + rng.choice(closes)
+
+    out = []
+    for _ in range(rng.randrange(1, 6)):
+        kind = rng.randrange(9)
+        if kind < 3:
+            out.append(rng.choice(texts))
+        elif kind == 3:
+            out.append(rng.choice(["{{", "{{-"]) + " " + rng.choice(["'v'", "n", "' '"]) +
+                       " " + rng.choice(["}}", "-}}"]))
+        elif kind == 4:
+            out.append(rng.choice(["{#", "{#-", "{#+"]) + " c " + rng.choice(["#}", "-#}", "+#}"]))
+        elif kind == 5 and depth < 3:
+            out.append(tag(rng.choice(["if t", "if fa"])) + random_layout(rng, depth + 1) +
+                       (tag("else") + random_layout(rng, depth + 1) if rng.random() < 0.4 else "") +
+                       tag("endif"))
+        elif kind == 6 and depth < 3:
+            out.append(tag("for i in l") + random_layout(rng, depth + 1) + tag("endfor"))
+        elif kind == 7:
+            out.append(tag("set v = 1"))
+        else:
+            out.append(rng.choice(["{% raw %}", "{%- raw %}", "{% raw -%}"]) + rng.choice(texts) +
+                       "{{ x }}" + rng.choice(texts) + rng.choice(["{% endraw %}", "{%- endraw -%}", "{% endraw +%}"]))
+    return "".join(out)
+
+
+def layout_cases(count, seed):
+    rng = random.Random(seed)
+    cases = []
+    while len(cases) < count:
+        template = random_layout(rng) + rng.choice(["", "\n", "\n\n", " "])
+        out, err = render(template, CTX)
+        case = {"template": template}
+        if err is None:
+            case["expected"] = out
+        else:
+            case["error"] = err
+        cases.append(case)
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--shared", default=os.environ.get("VLMC_SHARED", "/work/shared"))
@@ -566,9 +617,10 @@ def main():
         json.dump(goldens, f, ensure_ascii=False, indent=1)
         f.write("\n")
     differential = {
-        "about": "jinja2 3.1 (transformers' environment) outputs for snippets and random expressions over `context`; `error` means jinja2 raised.",
+        "about": "jinja2 3.1 (transformers' environment) outputs for snippets, random expressions and random whitespace layouts over `context`; `error` means jinja2 raised; `unsupported` marks valid jinja2 outside the implemented subset.",
         "context": CTX,
-        "cases": differential_cases() + random_cases(1500, 20240601),
+        "cases": differential_cases() + random_cases(1500, 20240601) +
+                 layout_cases(600, 7),
     }
     with open(os.path.join(HERE, "differential.json"), "w", encoding="utf-8") as f:
         json.dump(differential, f, ensure_ascii=False, indent=1)

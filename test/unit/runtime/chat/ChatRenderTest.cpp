@@ -82,6 +82,17 @@ TEST(ChatRenderTest, ValuesPrintLikePython) {
             "{\"a\": \"é\"}");
 }
 
+TEST(ChatRenderTest, TransformersGlobals) {
+  // strftime_now (Llama 3.x templates date their system prompt with it).
+  std::string year = ok("{{ strftime_now('%Y') }}");
+  ASSERT_EQ(year.size(), 4u);
+  EXPECT_GE(year, "2024");
+  EXPECT_EQ(ok("{{ strftime_now('') }}|"), "|");
+  EXPECT_EQ(ok("{% generation %}{{ 'said' }}{% endgeneration %}"), "said");
+  EXPECT_EQ(ok("{{ range(2, 8, 3)|list }} {{ dict(a=1) }} {{ namespace(a=1).a }}"),
+            "[2, 5] {'a': 1} 1");
+}
+
 TEST(ChatRenderTest, SyntaxErrorsNameLineAndConstruct) {
   auto wordwrap = render("a\nb\n{{ x|wordwrap }}");
   ASSERT_FALSE(wordwrap.isOk());
