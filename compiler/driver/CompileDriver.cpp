@@ -3,6 +3,7 @@
 #include "compiler/InitAll.h"
 #include "compiler/artifact/ArtifactWriter.h"
 #include "compiler/importer/Importer.h"
+#include "dialects/vlm/IR/VlmOps.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -76,6 +77,18 @@ bool compileModel(const CompileOptions &options, const std::string &output,
   mlir::vlm::buildActivationQuantizationPipeline(pm, pipeline);
   if (mlir::failed(pm.run(**module)))
     return false;
+  // MLX-VLM refuses -qa on a float model rather than silently running it
+  // unquantized; so do we.
+  if (options.quantizeActivations) {
+    bool any = false;
+    (*module)->walk([&](mlir::vlm::QQMatmulOp) { any = true; });
+    if (!any) {
+      diagnostics << "error: Activation quantization requires the model to be quantized "
+                     "first. Please use a quantized model with mode 'nvfp4' or 'mxfp8' (or "
+                     "pass -q --q-mode nvfp4|mxfp8).\n";
+      return false;
+    }
+  }
 
   if (options.emit == "artifact") {
     if (output == "-") {
