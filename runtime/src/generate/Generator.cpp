@@ -135,8 +135,9 @@ Result<std::string> Generator::renderPrompt(const GenerateRequest &request) cons
     return request.prompt;
   }
   std::vector<chat::Message> messages;
+  // Parts, not a plain string: SmolVLM's template renders list content only.
   if (request.system)
-    messages.push_back(chat::textMessage("system", *request.system));
+    messages.push_back(chat::Message{"system", {chat::textPart(*request.system)}, false});
   chat::Message user;
   user.role = "user";
   for (size_t i = 0; i < request.images.size(); ++i)
