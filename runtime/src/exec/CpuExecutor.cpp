@@ -1,5 +1,7 @@
 #include "CpuExecutor.h"
 
+#include "ShapeInference.h"
+
 #include "vlmc/artifact/Format.h"
 #include "vlmc/cpu/Kernels.h"
 
@@ -140,42 +142,63 @@ Status CpuExecutor::run(const Program &program, const std::map<std::string, Tens
 Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
   const fb::Op &fop = *op.op;
   int32_t out = op.outputs.empty() ? -1 : op.outputs[0];
-  auto f32 = [&](size_t i) { return fop.f32_attrs() && i < fop.f32_attrs()->size()
-                                        ? fop.f32_attrs()->Get(uint32_t(i))
-                                        : 0.0f; };
-  auto requireF32 = [&](const TensorRef &t, const char *what) -> Status {
-    if (t.dtype != ElementType::kF32)
-      return invalidArgument(std::string("the CPU backend computes in f32, but the ") + what +
-                             " is " + elementTypeName(t.dtype) +
-                             " (compile with --target cpu)");
-    return Status::ok();
-  };
-  auto withNewLast = [](std::vector<int64_t> shape, int64_t last) {
-    shape.back() = last;
-    return shape;
-  };
-
-  switch (op.code) {
-  case fb::OpCode::Parameter: {
+  if (op.code == fb::OpCode::Parameter) {
     if (fop.tensor() < 0 || size_t(fop.tensor()) >= weights.size())
       return dataLoss("parameter refers to no tensor");
     slots[size_t(out)].tensor = weights[size_t(fop.tensor())];
     return Status::ok();
   }
+  std::vector<const std::vector<int64_t> *> shapes;
+  for (size_t i = 0; i < op.inputs.size(); ++i)
+    shapes.push_back(has(op, i) ? &in(op, i).shape : nullptr);
+  Result<std::vector<int64_t>> shape = inferOutputShape(program, op, shapes);
+  if (!shape)
+    return shape.status();
+  // Views and in-place updates share their input's storage.
+  if (op.code == fb::OpCode::Reshape) {
+    slots[size_t(out)].tensor = TensorRef{in(op, 0).dtype, *shape, in(op, 0).data};
+    return Status::ok();
+  }
+  if (op.code == fb::OpCode::KVCacheWrite) {
+    const TensorRef &update = in(op, 0), &cache = in(op, 1);
+    slots[size_t(out)].tensor = cache;
+    return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
+                             cache.shape[0], cache.shape[1], cache.shape[2],
+                             scalarOf(in(op, 2)));
+  }
+  VLMC_RETURN_IF_ERROR(allocate(program, out, *shape));
+  return compute(op, slots[size_t(out)].tensor);
+}
+
+Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
+  const fb::Op &fop = *op.op;
+  auto f32 = [&](size_t i) {
+    return fop.f32_attrs() && i < fop.f32_attrs()->size() ? fop.f32_attrs()->Get(uint32_t(i))
+                                                           : 0.0f;
+  };
+  auto i64 = [&](size_t i, int64_t fallback) {
+    return fop.i64_attrs() && i < fop.i64_attrs()->size() ? fop.i64_attrs()->Get(uint32_t(i))
+                                                           : fallback;
+  };
+  // The CPU backend computes in f32; quantized parts and ids keep their types.
+  if (y.dtype != ElementType::kF32)
+    return invalidArgument(std::string("the CPU backend computes in f32, but this op produces ") +
+                           elementTypeName(y.dtype) + " (compile with --target cpu)");
+  float *out = y.as<float>();
+
+  switch (op.code) {
   case fb::OpCode::Matmul: {
     const TensorRef &x = in(op, 0), &w = in(op, 1);
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
-    VLMC_RETURN_IF_ERROR(requireF32(w, "weight"));
-    int64_t k = x.shape.back(), n = w.shape[0];
-    VLMC_RETURN_IF_ERROR(allocate(program, out, withNewLast(x.shape, n)));
-    cpu::matmul(threads, x.as<float>(), x.numel() / k, k, w.as<float>(), n,
-                has(op, 2) ? in(op, 2).as<float>() : nullptr, slots[size_t(out)].tensor.as<float>());
+    if (x.dtype != ElementType::kF32 || w.dtype != ElementType::kF32)
+      return invalidArgument("the CPU backend multiplies f32 operands");
+    int64_t k = x.shape.back();
+    cpu::matmul(threads, x.as<float>(), x.numel() / k, k, w.as<float>(), w.shape[0],
+                has(op, 2) ? in(op, 2).as<float>() : nullptr, out);
     return Status::ok();
   }
   case fb::OpCode::QMatmul:
   case fb::OpCode::QQMatmul:
   case fb::OpCode::QEmbedding: {
-    bool embedding = op.code == fb::OpCode::QEmbedding;
     const TensorRef &x = in(op, 0), &w = in(op, 1), &scales = in(op, 2);
     if (!fop.quant())
       return dataLoss("quantized op without a quant spec");
@@ -193,145 +216,86 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
     view.cols = w.shape[1] * 32 / view.spec.bits;
     if (has(op, 4))
       view.globalScale = *in(op, 4).as<float>();
-    if (embedding) {
-      std::vector<int64_t> shape = x.shape;
-      shape.push_back(view.cols);
-      VLMC_RETURN_IF_ERROR(allocate(program, out, shape));
-      return cpu::qembedding(x.as<int32_t>(), x.numel(), view,
-                             slots[size_t(out)].tensor.as<float>());
-    }
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
+    if (op.code == fb::OpCode::QEmbedding)
+      return cpu::qembedding(x.as<int32_t>(), x.numel(), view, out);
     int64_t k = x.shape.back();
-    if (k != view.cols)
-      return invalidArgument("input width " + std::to_string(k) + " differs from the weight's " +
-                             std::to_string(view.cols));
-    VLMC_RETURN_IF_ERROR(allocate(program, out, withNewLast(x.shape, view.rows)));
+    if (x.dtype != ElementType::kF32 || k != view.cols)
+      return invalidArgument("input " + shapeString(x.shape) + " (" +
+                             elementTypeName(x.dtype) + ") does not fit a weight of " +
+                             std::to_string(view.cols) + " columns");
     const float *bias = has(op, 5) ? in(op, 5).as<float>() : nullptr;
-    float *y = slots[size_t(out)].tensor.as<float>();
     return op.code == fb::OpCode::QMatmul
-               ? cpu::qmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, y)
-               : cpu::qqmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, y);
+               ? cpu::qmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, out)
+               : cpu::qqmatmul(threads, x.as<float>(), x.numel() / k, k, view, bias, out);
   }
   case fb::OpCode::Embedding: {
     const TensorRef &ids = in(op, 0), &table = in(op, 1);
-    VLMC_RETURN_IF_ERROR(requireF32(table, "embedding table"));
-    std::vector<int64_t> shape = ids.shape;
-    shape.push_back(table.shape[1]);
-    VLMC_RETURN_IF_ERROR(allocate(program, out, shape));
     return cpu::embedding(ids.as<int32_t>(), ids.numel(), table.as<float>(), table.shape[0],
-                          table.shape[1], slots[size_t(out)].tensor.as<float>());
+                          table.shape[1], out);
   }
   case fb::OpCode::RmsNorm:
   case fb::OpCode::LayerNorm: {
     const TensorRef &x = in(op, 0);
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
     int64_t d = x.shape.back();
-    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
-    float *y = slots[size_t(out)].tensor.as<float>();
     if (op.code == fb::OpCode::RmsNorm)
-      cpu::rmsNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(), f32(0), y);
+      cpu::rmsNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(), f32(0), out);
     else
       cpu::layerNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(),
-                     in(op, 2).as<float>(), f32(0), y);
+                     in(op, 2).as<float>(), f32(0), out);
     return Status::ok();
   }
   case fb::OpCode::Rope: {
     const TensorRef &x = in(op, 0), &pos = in(op, 1);
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
     int64_t streams = pos.shape.size() == 2 ? pos.shape[0] : 1;
     std::vector<int64_t> sections;
     if (fop.i64_attrs())
       sections.assign(fop.i64_attrs()->begin(), fop.i64_attrs()->end());
-    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
-    return cpu::rope(x.as<float>(), slots[size_t(out)].tensor.as<float>(), x.shape[0],
-                     x.shape[1], x.shape[2], pos.as<int32_t>(), streams, sections.data(),
-                     int64_t(sections.size()), f32(0), (fop.flags() & artifact::kFlagAxial) != 0);
+    return cpu::rope(x.as<float>(), out, x.shape[0], x.shape[1], x.shape[2],
+                     pos.as<int32_t>(), streams, sections.data(), int64_t(sections.size()),
+                     f32(0), (fop.flags() & artifact::kFlagAxial) != 0);
   }
   case fb::OpCode::Attention: {
     const TensorRef &q = in(op, 0), &k = in(op, 1), &v = in(op, 2);
-    VLMC_RETURN_IF_ERROR(requireF32(q, "query"));
     int64_t kvLength = has(op, 4) ? scalarOf(in(op, 4)) : k.shape[0];
     const int32_t *segments = has(op, 3) ? in(op, 3).as<int32_t>() : nullptr;
     int64_t numSegments = has(op, 3) ? in(op, 3).numel() : 0;
-    VLMC_RETURN_IF_ERROR(allocate(program, out, q.shape));
     return cpu::attention(threads, q.as<float>(), k.as<float>(), v.as<float>(), q.shape[0],
                           q.shape[1], k.shape[1], q.shape[2], k.shape[0], kvLength, segments,
-                          numSegments,
-                          f32(0), (fop.flags() & artifact::kFlagCausal) != 0,
-                          slots[size_t(out)].tensor.as<float>());
-  }
-  case fb::OpCode::KVCacheWrite: {
-    const TensorRef &update = in(op, 0), &cache = in(op, 1);
-    slots[size_t(out)].tensor = cache; // in place
-    return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
-                             cache.shape[0], cache.shape[1], cache.shape[2],
-                             scalarOf(in(op, 2)));
+                          numSegments, f32(0), (fop.flags() & artifact::kFlagCausal) != 0,
+                          out);
   }
   case fb::OpCode::Activation: {
     const TensorRef &x = in(op, 0);
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
-    VLMC_RETURN_IF_ERROR(allocate(program, out, x.shape));
-    int kind = fop.i64_attrs() && fop.i64_attrs()->size() ? int(fop.i64_attrs()->Get(0)) : 0;
-    return cpu::activation(kind, x.as<float>(), x.numel(),
-                           slots[size_t(out)].tensor.as<float>());
+    return cpu::activation(int(i64(0, 0)), x.as<float>(), x.numel(), out);
   }
   case fb::OpCode::Add:
   case fb::OpCode::Mul: {
     const TensorRef &a = in(op, 0), &b = in(op, 1);
-    VLMC_RETURN_IF_ERROR(requireF32(a, "input"));
     if (a.shape != b.shape)
       return invalidArgument("operands have shapes " + shapeString(a.shape) + " and " +
                              shapeString(b.shape));
-    VLMC_RETURN_IF_ERROR(allocate(program, out, a.shape));
-    float *y = slots[size_t(out)].tensor.as<float>();
     if (op.code == fb::OpCode::Add)
-      cpu::add(a.as<float>(), b.as<float>(), a.numel(), y);
+      cpu::add(a.as<float>(), b.as<float>(), a.numel(), out);
     else
-      cpu::mul(a.as<float>(), b.as<float>(), a.numel(), y);
-    return Status::ok();
-  }
-  case fb::OpCode::Reshape: {
-    const TensorRef &x = in(op, 0);
-    std::vector<int64_t> shape = program.values()[size_t(out)].shape;
-    int64_t known = 1, dynamic = -1;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      if (shape[i] < 0)
-        dynamic = int64_t(i);
-      else
-        known *= shape[i];
-    }
-    if (dynamic >= 0 && known > 0)
-      shape[size_t(dynamic)] = x.numel() / known;
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    if (n != x.numel())
-      return invalidArgument("cannot reshape " + shapeString(x.shape) + " into " +
-                             shapeString(program.values()[size_t(out)].shape));
-    slots[size_t(out)].tensor = TensorRef{x.dtype, shape, x.data};
+      cpu::mul(a.as<float>(), b.as<float>(), a.numel(), out);
     return Status::ok();
   }
   case fb::OpCode::PixelShuffle: {
     const TensorRef &x = in(op, 0);
-    VLMC_RETURN_IF_ERROR(requireF32(x, "input"));
-    int64_t s = fop.i64_attrs() && fop.i64_attrs()->size() ? fop.i64_attrs()->Get(0) : 1;
+    int64_t s = i64(0, 1);
     int64_t g = int64_t(std::llround(std::sqrt(double(x.shape[1]))));
-    if (s <= 0 || g * g != x.shape[1] || g % s != 0)
-      return invalidArgument("cannot pixel-shuffle " + shapeString(x.shape) + " by " +
-                             std::to_string(s));
-    VLMC_RETURN_IF_ERROR(
-        allocate(program, out, {x.shape[0], x.shape[1] / (s * s), x.shape[2] * s * s}));
-    return cpu::pixelShuffle(x.as<float>(), x.shape[0], g, x.shape[2], s,
-                             slots[size_t(out)].tensor.as<float>());
+    return cpu::pixelShuffle(x.as<float>(), x.shape[0], g, x.shape[2], s, out);
   }
   case fb::OpCode::SpliceImageTokens: {
     const TensorRef &image = in(op, 0), &emb = in(op, 1), &ids = in(op, 2);
-    int64_t token = fop.i64_attrs() && fop.i64_attrs()->size() ? fop.i64_attrs()->Get(0) : -1;
-    VLMC_RETURN_IF_ERROR(allocate(program, out, emb.shape));
     return cpu::spliceImageTokens(image.as<float>(), image.shape[0], emb.as<float>(),
-                                  ids.as<int32_t>(), emb.shape[0], emb.shape[1], token,
-                                  slots[size_t(out)].tensor.as<float>());
+                                  ids.as<int32_t>(), emb.shape[0], emb.shape[1], i64(0, -1),
+                                  out);
   }
+  case fb::OpCode::Parameter:
+  case fb::OpCode::Reshape:
+  case fb::OpCode::KVCacheWrite:
+    break; // handled by runOp
   }
   return dataLoss("unknown op code " + std::to_string(int(op.code)));
 }

@@ -54,6 +54,8 @@ private:
   };
 
   Status runOp(const Program &program, const OpInfo &op);
+  // Runs the CPU kernel of `op` into the allocated output `y`.
+  Status compute(const OpInfo &op, const TensorRef &y);
   Status allocate(const Program &program, int32_t value, std::vector<int64_t> shape);
   const TensorRef &in(const OpInfo &op, size_t index) const {
     return slots[size_t(op.inputs[index])].tensor;
