@@ -61,9 +61,13 @@ LogicalResult writeArtifact(ModuleOp module, const ArtifactOptions &options,
     return failure();
   };
   artifact::ArtifactBuilder builder;
-  FailureOr<EmittedProgram> program = emitProgram(module, builder.fbb());
+  FailureOr<EmittedProgram> program =
+      emitProgram(module, builder.fbb(), options.target == "cuda");
   if (failed(program))
     return failure();
+  for (const codegen::KernelSource &kernel : program->kernels)
+    if (Status s = builder.addKernel(codegen::serializeKernel(builder.fbb(), kernel)); !s.isOk())
+      return fail(s.message());
   for (auto function : program->functions)
     if (Status s = builder.addFunction(function); !s.isOk())
       return fail(s.message());

@@ -1,5 +1,7 @@
 #include "compiler/artifact/ProgramEmitter.h"
 
+#include "compiler/artifact/OpDescription.h"
+
 #include "dialects/vlm/IR/VlmOps.h"
 #include "vlmc/artifact/Format.h"
 
@@ -64,8 +66,10 @@ quant::DType floatTypeOf(ModuleOp module) {
 class FunctionEmitter {
 public:
   FunctionEmitter(flatbuffers::FlatBufferBuilder &fbb, EmittedProgram &program,
-                  std::map<std::string, int32_t> &tensorIndex, quant::DType modelFloat)
-      : fbb(fbb), program(program), tensorIndex(tensorIndex), modelFloat(modelFloat) {}
+                  std::map<std::string, int32_t> &tensorIndex,
+                  std::map<std::string, int32_t> *kernelIndex, quant::DType modelFloat)
+      : fbb(fbb), program(program), tensorIndex(tensorIndex), kernelIndex(kernelIndex),
+        modelFloat(modelFloat) {}
 
   FailureOr<flatbuffers::Offset<fb::Function>> emit(func::FuncOp func) {
     std::vector<flatbuffers::Offset<fb::Argument>> args;
@@ -284,16 +288,45 @@ private:
         return failure();
       outputs.push_back(*id);
     }
+    int32_t kernel = -1;
+    if (kernelIndex) {
+      FailureOr<int32_t> k = kernelFor(op);
+      if (failed(k))
+        return failure();
+      kernel = *k;
+    }
     std::string layer = layerOf(op);
     ops.push_back(fb::CreateOpDirect(fbb, code, layer.empty() ? nullptr : layer.c_str(),
                                      &inputs, &outputs, tensor, f32s.empty() ? nullptr : &f32s,
-                                     i64s.empty() ? nullptr : &i64s, flags, quant));
+                                     i64s.empty() ? nullptr : &i64s, flags, quant, kernel));
     return success();
+  }
+
+  // The generated kernel of `op`, shared by every op of the same
+  // specialization; -1 for views.
+  FailureOr<int32_t> kernelFor(Operation *op) {
+    FailureOr<std::optional<codegen::OpDesc>> desc = describeOp(op);
+    if (failed(desc))
+      return failure();
+    if (!*desc)
+      return -1;
+    Result<codegen::KernelSource> kernel = codegen::generateKernel(**desc);
+    if (!kernel) {
+      op->emitError() << "CUDA code generation failed: " << kernel.status().message();
+      return failure();
+    }
+    if (kernel->grid == fb::GridKind::None)
+      return -1;
+    auto [it, inserted] = kernelIndex->emplace(kernel->name, int32_t(program.kernels.size()));
+    if (inserted)
+      program.kernels.push_back(std::move(*kernel));
+    return it->second;
   }
 
   flatbuffers::FlatBufferBuilder &fbb;
   EmittedProgram &program;
   std::map<std::string, int32_t> &tensorIndex;
+  std::map<std::string, int32_t> *kernelIndex; // null: no kernels (cpu target)
   quant::DType modelFloat;
   llvm::DenseMap<Value, int32_t> ids;
   std::vector<flatbuffers::Offset<fb::Value>> values;
@@ -310,12 +343,14 @@ static_assert(int64_t(ActivationKind::silu) == int64_t(artifact::ActivationKind:
                       int64_t(artifact::ActivationKind::kQuickGelu),
               "the dialect's and the artifact's activation numbering must agree");
 
-FailureOr<EmittedProgram> emitProgram(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb) {
+FailureOr<EmittedProgram> emitProgram(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb,
+                                      bool cudaKernels) {
   EmittedProgram program;
-  std::map<std::string, int32_t> tensorIndex;
+  std::map<std::string, int32_t> tensorIndex, kernelIndex;
   quant::DType modelFloat = floatTypeOf(module);
   for (auto func : module.getOps<func::FuncOp>()) {
-    FunctionEmitter emitter(fbb, program, tensorIndex, modelFloat);
+    FunctionEmitter emitter(fbb, program, tensorIndex, cudaKernels ? &kernelIndex : nullptr,
+                            modelFloat);
     FailureOr<flatbuffers::Offset<fb::Function>> f = emitter.emit(func);
     if (failed(f))
       return failure();

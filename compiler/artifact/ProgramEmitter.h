@@ -6,6 +6,7 @@
 // Weights are described (where their bytes come from and what to do to them),
 // not loaded: the writer materializes them one at a time.
 
+#include "compiler/codegen/Codegen.h"
 #include "vlmc/artifact/vlmc_generated.h"
 #include "vlmc/quant/Quant.h"
 
@@ -36,12 +37,17 @@ struct WeightRecipe {
 struct EmittedProgram {
   std::vector<flatbuffers::Offset<fb::Function>> functions;
   std::vector<WeightRecipe> weights;
+  // CUDA target: one kernel per distinct op specialization, in the order of
+  // the ops' kernel indices.
+  std::vector<codegen::KernelSource> kernels;
 };
 
 /// Fails (with a diagnostic on the offending op) on ops or types the
-/// artifact cannot express.
+/// artifact cannot express. For the cuda target every op gets its
+/// generated kernel.
 mlir::FailureOr<EmittedProgram> emitProgram(mlir::ModuleOp module,
-                                            flatbuffers::FlatBufferBuilder &fbb);
+                                            flatbuffers::FlatBufferBuilder &fbb,
+                                            bool cudaKernels);
 
 } // namespace vlmc::compiler
 

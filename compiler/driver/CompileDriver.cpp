@@ -55,7 +55,9 @@ bool compileModel(const CompileOptions &options, const std::string &output,
 
   ImportOptions importOptions;
   importOptions.syntheticWeights = options.syntheticWeights;
-  importOptions.computeType = options.computeType;
+  importOptions.computeType = !options.computeType.empty() ? options.computeType
+                              : options.target == "cuda"   ? "bf16"
+                                                           : "f32";
   auto module = importModel(&context, options.modelDir, importOptions);
   if (mlir::failed(module))
     return false;

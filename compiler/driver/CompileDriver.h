@@ -23,7 +23,9 @@ struct CompileOptions {
   bool quantizeVision = false;
   bool nvfp4GlobalScale = false;
   bool syntheticWeights = false;
-  std::string computeType = "f32";
+  // Activations and float weights: f32, f16 or bf16; empty picks the
+  // target's (bf16 on cuda, f32 on cpu).
+  std::string computeType;
   std::string emit = "artifact"; // artifact | mlir
   bool progress = false;
 };

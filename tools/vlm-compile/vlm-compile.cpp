@@ -62,8 +62,9 @@ cl::opt<bool> syntheticWeights(
     cl::cat(category));
 cl::opt<std::string> computeType("compute-type",
                                  cl::desc("Activation and float weight type: f32, "
-                                          "f16 or bf16"),
-                                 cl::init("f32"), cl::cat(category));
+                                          "f16 or bf16 (default: bf16 for cuda, f32 "
+                                          "for cpu)"),
+                                 cl::init(""), cl::cat(category));
 
 } // namespace
 
