@@ -306,6 +306,16 @@ Status Device::copyToDevice(DeviceBuffer &dst, const void *src, size_t bytes,
                  stream_);
 }
 
+Status Device::download(void *dst, CUdeviceptr src, size_t bytes) {
+  if (bytes == 0)
+    return Status::ok();
+  {
+    VLMC_CONTEXT_SCOPE(*driver_, context_);
+    VLMC_RETURN_IF_ERROR(VLMC_CU(*driver_, cuMemcpyDtoHAsync, dst, src, bytes, stream_));
+  }
+  return synchronize();
+}
+
 Status Device::copyToHost(void *dst, const DeviceBuffer &src, size_t bytes,
                           size_t srcOffset) {
   VLMC_RETURN_IF_ERROR(checkRange("copyToHost", src, srcOffset, bytes));

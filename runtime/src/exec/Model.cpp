@@ -1,6 +1,8 @@
 #include "vlmc/exec/Model.h"
 
 #include "CpuExecutor.h"
+#include "CudaBackend.h"
+#include "CudaSession.h"
 #include "Program.h"
 #include "vlmc/artifact/Artifact.h"
 
@@ -14,6 +16,17 @@ namespace vlmc::exec {
 //===----------------------------------------------------------------------===//
 
 Model::~Model() = default;
+
+Result<CudaModel *> Model::cudaModel() const {
+  std::lock_guard<std::mutex> lock(cudaMutex_);
+  if (!cuda_) {
+    Result<std::unique_ptr<CudaModel>> created = CudaModel::create(*artifact_, 0);
+    if (!created)
+      return created.status();
+    cuda_ = std::move(*created);
+  }
+  return cuda_.get();
+}
 
 Result<std::shared_ptr<Model>> Model::load(const std::string &path) {
   Result<artifact::Artifact> opened = artifact::Artifact::open(path);
@@ -75,6 +88,9 @@ struct Session::Impl {
   explicit Impl(int threads) : pool(threads) {}
   cpu::ThreadPool pool;
   std::unique_ptr<CpuExecutor> vision, prefill, decode;
+  // CUDA artifacts: the device executors and caches instead.
+  std::unique_ptr<CudaExecutor> cudaVision, cudaPrefill, cudaDecode;
+  std::unique_ptr<CudaSession> cuda;
   // Per layer: k then v, each [maxContext, kvHeads, headDim].
   std::vector<std::vector<float>> caches;
   std::vector<float> noImages;
@@ -90,14 +106,23 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                                                  const SessionOptions &options) {
   if (options.maxContext <= 0)
     return invalidArgument("maxContext must be positive");
-  if (model->target() != "cpu")
-    return invalidArgument("this artifact was compiled for the '" + model->target() +
-                           "' target; the CPU backend runs artifacts compiled with "
-                           "--target cpu");
+  if (model->target() != "cpu" && model->target() != "cuda")
+    return invalidArgument("this artifact was compiled for the unknown target '" +
+                           model->target() + "'");
   std::unique_ptr<Session> s(new Session());
   s->model_ = std::move(model);
   s->options_ = options;
   s->impl_ = std::make_unique<Impl>(options.numThreads);
+  if (s->model_->target() == "cuda") {
+    Result<CudaModel *> device = s->model_->cudaModel();
+    if (!device)
+      return device.status();
+    s->impl_->cudaVision = std::make_unique<CudaExecutor>(**device);
+    s->impl_->cudaPrefill = std::make_unique<CudaExecutor>(**device);
+    s->impl_->cudaDecode = std::make_unique<CudaExecutor>(**device);
+    s->impl_->cuda = std::make_unique<CudaSession>(**device, options.maxContext);
+    return s;
+  }
   const auto &weights = s->model_->weights();
   s->impl_->prefill = std::make_unique<CpuExecutor>(s->impl_->pool, weights);
   s->impl_->decode = std::make_unique<CpuExecutor>(s->impl_->pool, weights);
@@ -148,6 +173,15 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
                                          impl.noImages.data()};
     }
   }
+  bool decode = std::string(function) == "decode_step";
+  if (impl.cuda) {
+    Result<TensorRef> logits =
+        impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill);
+    if (!logits)
+      return logits.status();
+    length_ += s;
+    return logits;
+  }
   for (int64_t l = 0; l < config.text.layers; ++l)
     for (int kv = 0; kv < 2; ++kv)
       inputs[(kv ? "v_cache." : "k_cache.") + std::to_string(l)] =
@@ -155,7 +189,7 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
                     {options_.maxContext, config.text.kvHeads, config.text.headDim},
                     impl.caches[size_t(2 * l + kv)].data()};
 
-  CpuExecutor &executor = std::string(function) == "decode_step" ? *impl.decode : *impl.prefill;
+  CpuExecutor &executor = decode ? *impl.decode : *impl.prefill;
   std::vector<TensorRef> outputs;
   VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &outputs));
   length_ += s;
@@ -347,6 +381,8 @@ Result<TensorRef> Session::encodeImages(const std::vector<ImageInput> &images) {
           i32Tensor(impl.positions, {int64_t(impl.positions.size())});
     }
   }
+  if (impl.cuda)
+    return impl.cuda->run(*program, inputs, *impl.cudaVision);
   std::vector<TensorRef> outputs;
   VLMC_RETURN_IF_ERROR(impl.vision->run(*program, inputs, &outputs));
   return outputs[0];

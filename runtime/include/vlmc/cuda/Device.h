@@ -171,6 +171,9 @@ public:
                       size_t dstOffset = 0);
   Status copyToHost(void *dst, const DeviceBuffer &src, size_t bytes,
                     size_t srcOffset = 0);
+  // Copies `bytes` from a device address (a view into some buffer) and waits
+  // for the stream, so `dst` is ready when this returns.
+  Status download(void *dst, CUdeviceptr src, size_t bytes);
   Status copyDeviceToDevice(DeviceBuffer &dst, const DeviceBuffer &src,
                             size_t bytes, size_t dstOffset = 0,
                             size_t srcOffset = 0);

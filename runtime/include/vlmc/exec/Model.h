@@ -13,6 +13,7 @@
 #include "vlmc/support/Status.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,7 @@ namespace vlmc::exec {
 
 class Program;
 class CpuExecutor;
+class CudaModel;
 
 class Model {
 public:
@@ -40,6 +42,9 @@ public:
 
   const Program *program(std::string_view name) const;
   const std::vector<TensorRef> &weights() const { return weights_; }
+  // The device side (weights uploaded, kernels loaded), created on first use
+  // and shared by the model's sessions. Only for artifacts compiled for cuda.
+  Result<CudaModel *> cudaModel() const;
 
 private:
   Model() = default;
@@ -49,6 +54,8 @@ private:
   bool quantizeActivations_ = false;
   std::vector<std::unique_ptr<Program>> programs_;
   std::vector<TensorRef> weights_;
+  mutable std::mutex cudaMutex_;
+  mutable std::unique_ptr<CudaModel> cuda_;
 };
 
 struct SessionOptions {
