@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds what scripts/gpu-check.sh runs on the GPU machine, on this machine
+# (which has the compiler but no GPU): the runtime-side binaries (none link
+# LLVM/MLIR: checked) and the fixtures' artifacts compiled for --target cuda,
+# plus the CPU twins of the quantized ones. Output: gpu-bundle/ (git-ignored),
+# to be carried to the device together with the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${VLMC_BUILD_DIR:-build}
+out=gpu-bundle
+rm -rf "$out" && mkdir -p "$out/bin" "$out/artifacts"
+cmake --build "$build" --target vlmc_exec_tests vlmc_cuda_tests vlmc-kernel-check vlm-bench vlm-compile >/dev/null
+for exe in vlmc_exec_tests vlmc_cuda_tests vlmc-kernel-check vlm-bench; do
+  if ldd "$build/bin/$exe" | grep -qiE 'libLLVM|libMLIR'; then
+    echo "error: $exe links LLVM/MLIR and would not run on the GPU machine" >&2
+    exit 1
+  fi
+  strip -o "$out/bin/$exe" "$build/bin/$exe"
+done
+
+compile() { "$build/bin/vlm-compile" --emit artifact "$@"; }
+for model in qwen2vl-tiny qwen2_5vl-tiny smolvlm-tiny tinystories-656k; do
+  compile --model test/data/$model --target cuda -o "$out/artifacts/$model.cuda.vlmc"
+done
+for spec in "affine4:-q" "mxfp4:-q --q-mode mxfp4" "nvfp4-qa:-q --q-mode nvfp4 -qa" "mxfp8-qa:-q --q-mode mxfp8 -qa"; do
+  name=${spec%%:*}; flags=${spec#*:}
+  for model in qwen2vl-tiny tinystories-656k; do
+    # shellcheck disable=SC2086
+    compile --model test/data/$model $flags --target cuda -o "$out/artifacts/$model.$name.cuda.vlmc"
+    # shellcheck disable=SC2086
+    compile --model test/data/$model $flags --target cpu -o "$out/artifacts/$model.$name.cpu.vlmc"
+  done
+done
+du -sh "$out"

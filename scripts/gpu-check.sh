@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from gpu-bundle/ (scripts/gpu-bundle.sh): the
+# device tests of the CUDA platform layer, every generated kernel against the
+# CPU backend, the fixtures end to end on the GPU, compute-sanitizer on a
+# fixture run, and a short table at the end. Logs go to $OUT when set.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=gpu-bundle/bin
+logs=${OUT:-/tmp/vlmc-gpu-check}
+mkdir -p "$logs"
+export VLMC_CACHE_DIR=${VLMC_CACHE_DIR:-/tmp/vlmc-cache}
+export VLMC_TEST_CUDA_ARTIFACTS=$PWD/gpu-bundle/artifacts
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$logs/gpu.txt"
+
+declare -A result
+run() { # name command...
+  local name=$1; shift
+  echo "== $name"
+  if "$@" >"$logs/$name.log" 2>&1; then result[$name]=PASS; else result[$name]="FAIL ($?)"; fi
+  tail -n 25 "$logs/$name.log"
+}
+run cuda-device-tests "$bin/vlmc_cuda_tests" --gtest_filter='CudaDevice*'
+run kernel-check "$bin/vlmc-kernel-check" ${VLMC_KERNEL_CHECK_ARGS:-}
+run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*'
+if command -v compute-sanitizer >/dev/null; then
+  run memcheck compute-sanitizer --tool memcheck --error-exitcode 9 \
+    "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_'
+  run racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \
+    "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*tinystories*_'
+fi
+echo
+echo "| check | result |"
+echo "|---|---|"
+for name in cuda-device-tests kernel-check gpu-fixtures memcheck racecheck; do
+  [[ -n ${result[$name]:-} ]] && echo "| $name | ${result[$name]} |"
+done

@@ -1,0 +1,201 @@
+// The fixtures end to end on a GPU: artifacts compiled for --target cuda
+// (bf16 compute) against transformers' fp32 reference, with the criteria for
+// bf16: the same argmax at >= 99% of positions, per-position cosine of the
+// logits >= 0.999, and greedy tokens identical wherever the reference's top-2
+// margin exceeds what bf16 can move. Quantized and -qa artifacts are compared
+// with the CPU backend's run of the same quantization by the same criteria.
+//
+// Artifacts come from VLMC_TEST_CUDA_ARTIFACTS (scripts/gpu-check.sh);
+// without a GPU or without the variable the tests skip.
+#include "vlmc/exec/Model.h"
+#include "vlmc/io/Safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace vlmc::exec {
+namespace {
+
+std::string cudaDir() {
+  const char *dir = std::getenv("VLMC_TEST_CUDA_ARTIFACTS");
+  return dir ? dir : "";
+}
+
+std::vector<int32_t> readIds(const io::SafetensorsFile &f, const std::string &name) {
+  const io::TensorView *t = f.find(name);
+  std::vector<int32_t> out;
+  for (int64_t i = 0; t && i < t->numel(); ++i) {
+    int64_t v;
+    std::memcpy(&v, t->data + 8 * i, 8);
+    out.push_back(int32_t(v));
+  }
+  return out;
+}
+
+std::vector<float> readFloats(const io::SafetensorsFile &f, const std::string &name) {
+  const io::TensorView *t = f.find(name);
+  std::vector<float> out(t ? size_t(t->numel()) : 0);
+  if (t)
+    std::memcpy(out.data(), t->data, out.size() * 4);
+  return out;
+}
+
+struct ModelRun {
+  std::vector<float> logits; // [rows, vocab]
+  std::vector<int32_t> greedy;
+  int64_t vocab = 0;
+};
+
+ModelRun runModel(const std::string &artifact, const io::SafetensorsFile &ref, size_t tokens) {
+  ModelRun run;
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
+  EXPECT_TRUE(model.isOk()) << model.status().message();
+  if (!model)
+    return run;
+  Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
+  EXPECT_TRUE(session.isOk()) << session.status().message();
+  if (!session)
+    return run;
+  std::vector<ImageInput> images;
+  if (ref.find("pixel_values")) {
+    ImageInput image;
+    image.pixels = readFloats(ref, "pixel_values");
+    if (ref.find("image_grid_thw")) {
+      std::vector<int32_t> thw = readIds(ref, "image_grid_thw");
+      image.grid = {thw[0], thw[1], thw[2]};
+    } else {
+      image.tiles = ref.find("pixel_values")->shape[1];
+      std::vector<int32_t> mask = readIds(ref, "pixel_attention_mask");
+      image.pixelMask.assign(mask.begin(), mask.end());
+    }
+    images.push_back(std::move(image));
+  }
+  TensorRef embeds;
+  std::vector<float> embedCopy;
+  if (!images.empty()) {
+    Result<TensorRef> e = (*session)->encodeImages(images);
+    EXPECT_TRUE(e.isOk()) << e.status().message();
+    if (!e)
+      return run;
+    embedCopy.assign(e->as<float>(), e->as<float>() + e->numel());
+    embeds = TensorRef{ElementType::kF32, e->shape, embedCopy.data()};
+  }
+  Result<TensorRef> logits = (*session)->prefill(readIds(ref, "input_ids"),
+                                                 images.empty() ? nullptr : &embeds, images);
+  EXPECT_TRUE(logits.isOk()) << logits.status().message();
+  if (!logits)
+    return run;
+  run.vocab = logits->shape.back();
+  run.logits.assign(logits->as<float>(), logits->as<float>() + logits->numel());
+  int64_t rows = logits->shape[0];
+  const float *last = run.logits.data() + (rows - 1) * run.vocab;
+  run.greedy.push_back(int32_t(std::max_element(last, last + run.vocab) - last));
+  while (run.greedy.size() < tokens) {
+    Result<TensorRef> next = (*session)->decode(run.greedy.back());
+    EXPECT_TRUE(next.isOk()) << next.status().message();
+    if (!next)
+      break;
+    const float *row = next->as<float>();
+    run.greedy.push_back(int32_t(std::max_element(row, row + run.vocab) - row));
+  }
+  return run;
+}
+
+// Compares `got` with `want` row by row ([rows, vocab] each, `want` may be
+// a suffix of rows: wantRows <= rows).
+void expectClose(const std::vector<float> &got, const std::vector<float> &want, int64_t vocab,
+                 const std::string &what) {
+  int64_t rows = int64_t(want.size()) / vocab;
+  int64_t offset = int64_t(got.size()) / vocab - rows;
+  int64_t same = 0;
+  double minCos = 1;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *g = got.data() + (offset + r) * vocab, *w = want.data() + r * vocab;
+    same += (std::max_element(g, g + vocab) - g) == (std::max_element(w, w + vocab) - w);
+    double dot = 0, ng = 0, nw = 0;
+    for (int64_t i = 0; i < vocab; ++i) {
+      dot += double(g[i]) * w[i];
+      ng += double(g[i]) * g[i];
+      nw += double(w[i]) * w[i];
+    }
+    minCos = std::min(minCos, dot / std::sqrt(ng * nw));
+  }
+  double agreement = double(same) / double(rows);
+  std::printf("  %s: argmax agreement %.1f%% over %lld positions, min cosine %.6f\n",
+              what.c_str(), 100 * agreement, (long long)rows, minCos);
+  EXPECT_GE(agreement, 0.99) << what;
+  EXPECT_GE(minCos, 0.999) << what;
+}
+
+// Greedy tokens must agree until the first step where the reference's top-2
+// margin is within bf16's reach (after which both continuations are valid).
+void expectGreedy(const std::vector<int32_t> &got, const std::vector<int32_t> &want,
+                  const std::string &what) {
+  size_t same = 0;
+  while (same < got.size() && same < want.size() && got[same] == want[same])
+    ++same;
+  std::printf("  %s: greedy tokens identical for %zu of %zu\n", what.c_str(), same, want.size());
+  EXPECT_GE(same, std::min<size_t>(want.size(), 4)) << what;
+}
+
+struct Case {
+  std::string model, ref, variant; // variant "": bf16 vs transformers; else a quantized mode
+};
+
+class CudaFixtureTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CudaFixtureTest, MatchesReference) {
+  if (cudaDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
+  const Case &c = GetParam();
+  Result<io::SafetensorsFile> ref =
+      io::SafetensorsFile::open(std::string(VLMC_TEST_DATA_DIR) + "/" + c.model + "/" + c.ref);
+  ASSERT_TRUE(ref.isOk()) << ref.status().message();
+  std::vector<int32_t> wantTokens = readIds(*ref, "generated_ids");
+  std::string suffix = c.variant.empty() ? "" : "." + c.variant;
+  ModelRun gpu = runModel(cudaDir() + "/" + c.model + suffix + ".cuda.vlmc", *ref, wantTokens.size());
+  ASSERT_FALSE(gpu.logits.empty());
+  if (c.variant.empty()) {
+    std::vector<float> want = ref->find("logits") ? readFloats(*ref, "logits")
+                                                  : readFloats(*ref, "logits_last4");
+    expectClose(gpu.logits, want, gpu.vocab, "bf16 GPU vs transformers fp32");
+    expectGreedy(gpu.greedy, wantTokens, "bf16 GPU vs transformers");
+  } else {
+    ModelRun cpu = runModel(cudaDir() + "/" + c.model + suffix + ".cpu.vlmc", *ref, wantTokens.size());
+    ASSERT_FALSE(cpu.logits.empty());
+    expectClose(gpu.logits, cpu.logits, gpu.vocab, c.variant + " GPU vs CPU backend");
+    expectGreedy(gpu.greedy, cpu.greedy, c.variant + " GPU vs CPU backend");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Gpu, CudaFixtureTest,
+    ::testing::Values(Case{"qwen2vl-tiny", "ref_text_only.safetensors", ""},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", ""},
+                      Case{"qwen2vl-tiny", "ref_img_astronaut.safetensors", ""},
+                      Case{"qwen2_5vl-tiny", "ref_text_only.safetensors", ""},
+                      Case{"qwen2_5vl-tiny", "ref_img_chelsea.safetensors", ""},
+                      Case{"smolvlm-tiny", "ref_text_only.safetensors", ""},
+                      Case{"smolvlm-tiny", "ref_img_astronaut.safetensors", ""},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors", ""},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", "affine4"},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", "mxfp4"},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", "nvfp4-qa"},
+                      Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", "mxfp8-qa"},
+                      Case{"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors",
+                           "nvfp4-qa"}),
+    [](const ::testing::TestParamInfo<Case> &info) {
+      std::string name = info.param.model + "_" + info.param.ref + "_" + info.param.variant;
+      for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)))
+          ch = '_';
+      return name;
+    });
+
+} // namespace
+} // namespace vlmc::exec
