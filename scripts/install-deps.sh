@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   libpcre2-dev libutf8proc-dev libpng-dev libjpeg-dev
+  # The Python module (runtime/python) and its tests, for /usr/bin/python3.
+  python3-dev pybind11-dev python3-pybind11 python3-pytest
 )
 
 missing=()

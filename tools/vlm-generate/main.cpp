@@ -2,8 +2,7 @@
 //   vlm-generate --model M --prompt "Describe this image" --image cat.jpg -qa
 // M is a .vlmc artifact, or a Hugging Face / MLX checkpoint directory that is
 // compiled in-process (when this build includes the compiler) and cached.
-#include "ModelCache.h"
-
+#include "compiler/driver/ModelCache.h"
 #include "vlmc/generate/Generator.h"
 #include "vlmc/image/Image.h"
 #include "vlmc/tokenizer/Tokenizer.h"
@@ -88,8 +87,11 @@ int main(int argc, char **argv) {
 
   std::string artifact = modelPath;
   if (isDirectory(modelPath)) {
-    Result<std::string> compiled =
-        tools::compiledArtifact(modelPath, target, quantizeActivations, verbose);
+    compiler::CompileOptions options;
+    options.modelDir = modelPath;
+    options.target = target;
+    options.quantizeActivations = quantizeActivations;
+    Result<std::string> compiled = compiler::compiledArtifact(options, verbose, "vlm-generate");
     if (!compiled)
       return fail(compiled.status().message());
     artifact = *compiled;

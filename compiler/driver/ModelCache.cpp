@@ -1,8 +1,4 @@
-#include "ModelCache.h"
-
-#if VLMC_HAVE_COMPILER
-#include "compiler/driver/CompileDriver.h"
-#endif
+#include "compiler/driver/ModelCache.h"
 
 #include <sys/stat.h>
 
@@ -13,10 +9,11 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
-namespace vlmc::tools {
+namespace vlmc::compiler {
 
 namespace {
 
@@ -64,6 +61,8 @@ std::string readAll(const std::string &path, size_t limit = SIZE_MAX) {
   return data;
 }
 
+#if VLMC_HAVE_COMPILER
+// Only a build with the compiler writes to the cache.
 Status makeDirs(const std::string &path) {
   for (size_t i = 1; i <= path.size(); ++i)
     if (i == path.size() || path[i] == '/') {
@@ -74,6 +73,20 @@ Status makeDirs(const std::string &path) {
     }
   return Status::ok();
 }
+
+// The diagnostics with repeated lines dropped: a pass that rejects every
+// layer for the same reason (e.g. -qa on affine weights) says so once per
+// layer, which buries the message in an exception or a terminal.
+std::string uniqueLines(const std::string &text) {
+  std::set<std::string> seen;
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (seen.insert(line).second)
+      out += line + "\n";
+  return out;
+}
+#endif
 
 } // namespace
 
@@ -86,12 +99,41 @@ std::string artifactCacheDir() {
   return std::string(home ? home : "/tmp") + "/.cache/vlmc/artifacts";
 }
 
-Result<std::string> compiledArtifact(const std::string &modelDir, const std::string &target,
-                                     bool quantizeActivations, bool verbose) {
+bool cacheCanCompile() {
+#if VLMC_HAVE_COMPILER
+  return true;
+#else
+  return false;
+#endif
+}
+
+Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose,
+                                     const std::string &tool) {
+  const std::string &modelDir = options.modelDir;
+  const std::string &target = options.target;
   Hasher hash;
   hash.add("vlmc-artifact-cache-1");
   hash.add(target);
-  hash.add(quantizeActivations ? "qa" : "no-qa");
+  hash.add(options.quantizeActivations ? "qa" : "no-qa");
+  // Options are hashed only when they differ from the defaults, so the key
+  // of a plain compile is the one earlier versions used (their cache stays
+  // valid).
+  std::string suffix;
+  if (options.quantize) {
+    hash.add("quantize");
+    hash.add(options.qMode);
+    hash.add(std::to_string(options.qBits) + "/" + std::to_string(options.qGroupSize));
+    hash.add(options.quantPredicate);
+    hash.add(std::string(options.quantizeVision ? "vision" : "") +
+             (options.nvfp4GlobalScale ? "global-scale" : ""));
+    suffix += "-" + options.qMode;
+  }
+  if (!options.computeType.empty()) { // empty: the target's default
+    hash.add("compute-type");
+    hash.add(options.computeType);
+  }
+  if (options.syntheticWeights)
+    hash.add("synthetic-weights");
   bool hasConfig = false;
   for (const std::string &name : listDir(modelDir)) {
     std::string path = modelDir + "/" + name;
@@ -112,26 +154,25 @@ Result<std::string> compiledArtifact(const std::string &modelDir, const std::str
   char key[17];
   std::snprintf(key, sizeof key, "%016llx", (unsigned long long)hash.h);
   std::string dir = artifactCacheDir();
-  std::string path = dir + "/" + key + "-" + target + (quantizeActivations ? "-qa" : "") + ".vlmc";
+  std::string path = dir + "/" + key + "-" + target + suffix +
+                     (options.quantizeActivations ? "-qa" : "") + ".vlmc";
   struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     if (verbose)
-      std::fprintf(stderr, "vlm-generate: using the cached artifact %s\n", path.c_str());
+      std::fprintf(stderr, "%s: using the cached artifact %s\n", tool.c_str(), path.c_str());
     return path;
   }
 #if VLMC_HAVE_COMPILER
   VLMC_RETURN_IF_ERROR(makeDirs(dir));
   if (verbose)
-    std::fprintf(stderr, "vlm-generate: compiling %s for %s into %s\n", modelDir.c_str(),
+    std::fprintf(stderr, "%s: compiling %s for %s into %s\n", tool.c_str(), modelDir.c_str(),
                  target.c_str(), path.c_str());
-  compiler::CompileOptions options;
-  options.modelDir = modelDir;
-  options.target = target;
-  options.quantizeActivations = quantizeActivations;
-  options.emit = "artifact";
+  CompileOptions compile = options;
+  compile.emit = "artifact";
+  compile.progress = false;
   std::string error;
-  if (!compiler::compileModel(options, path, &error))
-    return invalidArgument("compiling " + modelDir + " failed:\n" + error);
+  if (!compileModel(compile, path, &error))
+    return invalidArgument("compiling " + modelDir + " failed:\n" + uniqueLines(error));
   return path;
 #else
   return unavailable("this build of vlmc has no compiler: compile " + modelDir +
@@ -139,4 +180,22 @@ Result<std::string> compiledArtifact(const std::string &modelDir, const std::str
 #endif
 }
 
-} // namespace vlmc::tools
+Status checkCompile(const CompileOptions &options) {
+#if VLMC_HAVE_COMPILER
+  // MLIR references the weights (vlm.parameter) instead of holding them, so
+  // this reads the safetensors headers only. Not --synthetic-weights: that
+  // ignores an MLX checkpoint's quantization, the very thing -qa checks.
+  CompileOptions check = options;
+  check.emit = "mlir";
+  check.progress = false;
+  std::string error;
+  if (!compileModel(check, "/dev/null", &error))
+    return invalidArgument("compiling " + options.modelDir + " for " + options.target +
+                           " failed:\n" + uniqueLines(error));
+#else
+  (void)options;
+#endif
+  return Status::ok();
+}
+
+} // namespace vlmc::compiler
