@@ -186,9 +186,6 @@ def test_hand_formatted_prompt_is_refused(qwen2vl):
         vlmc.generate(model, processor, multi_turn, max_tokens=4)
 
 
-@pytest.mark.xfail(strict=True, reason="Generator's stop-string search starts at "
-                   "text.size() - stop.size() - piece.size(), which underflows when the "
-                   "match begins in the text before the new piece (runtime/src/generate)")
 def test_stop_string_spanning_pieces(story):
     model, processor = story
     result = vlmc.generate(model, processor, "Once upon a time", max_tokens=20, stop="a little")

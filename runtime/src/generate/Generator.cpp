@@ -267,22 +267,28 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
     Result<std::optional<std::string>> piece = decoder.step(token);
     if (!piece)
       return piece.status();
-    std::string_view pieceText = *piece ? std::string_view(**piece) : std::string_view();
+    std::string pieceText = *piece ? **piece : std::string();
+    // A stop string may straddle earlier pieces: look for one that ends in
+    // the new text, and cut there (what was streamed before stays).
+    size_t before = result.text.size();
     result.text += pieceText;
+    bool stopped = false;
+    for (const std::string &stop : request.stopStrings) {
+      if (stop.empty())
+        continue;
+      size_t from = before + 1 > stop.size() ? before + 1 - stop.size() : 0;
+      size_t at = result.text.find(stop, from);
+      if (at != std::string::npos) {
+        result.text.erase(at);
+        pieceText = at > before ? pieceText.substr(0, at - before) : std::string();
+        stopped = true;
+        break;
+      }
+    }
     if (onToken && !onToken(token, pieceText)) {
       result.finishReason = "callback";
       break;
     }
-    bool stopped = false;
-    for (const std::string &stop : request.stopStrings)
-      if (!stop.empty() && result.text.size() >= stop.size() &&
-          result.text.find(stop, result.text.size() - stop.size() - pieceText.size()) !=
-              std::string::npos) {
-        result.text.erase(result.text.find(stop, result.text.size() - stop.size() -
-                                                     pieceText.size()));
-        stopped = true;
-        break;
-      }
     if (stopped) {
       result.finishReason = "stop";
       break;
