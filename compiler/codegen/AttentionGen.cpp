@@ -1,0 +1,473 @@
+// Attention: out[Sq, Hq, D] = softmax(q . k^T * scale) . v per query and
+// head, GQA (head h reads kv head h / (Hq / Hkv)), keys limited to the
+// kv_length prefix of a preallocated cache, causal and/or block-diagonal
+// (segment starts) masks -- cpu::attention's semantics. Two paths chosen by
+// the run-time Sq (KernelAbi.h, QueryHeads):
+//
+// * Sq <= 16 (decode): a block per (key split of 128, kv head, query). The
+//   q rows of the kv head's whole query-head group sit in shared memory, so
+//   every K/V row is loaded once for the group. Each warp takes 32 keys at a
+//   time, one key per lane for the scores (a full dot product per lane, no
+//   shuffles), then the lanes split the head dim for P.V. Warps and splits
+//   combine their (max, sum, output) online-softmax states; the last split
+//   block to finish (an atomic ticket in the workspace) merges the splits in
+//   split order, so results are deterministic. Splits are planned over the
+//   cache rows T, not kv_length, so a captured graph stays valid as the
+//   context grows; splits past kv_length finish at once.
+// * Sq > 16 (prefill): flash-attention style. A block holds 32 queries of one
+//   head (4 threads per query, each owning a quarter of the head dim), walks
+//   the block's visible key range in tiles of 32 keys staged in shared
+//   memory as f32, and keeps an online softmax per query.
+//
+// fp32 throughout (scores, softmax, accumulation); expf for the
+// exponentials. Output = acc * (1 / sum) as in the reference.
+#include "Internal.h"
+
+namespace vlmc::codegen::detail {
+namespace {
+
+const char *kCommonText = R"cuda(
+#define VLM_NEG_INF __uint_as_float(0xFF800000u)
+
+VLM_DEV i64 read_scalar(const void *p, bool is64) {
+  return is64 ? *(const i64 *)p : (i64)*(const int *)p;
+}
+
+// Visible keys [lo, hi) of query i (cpu::attention).
+VLM_DEV void key_range(i64 i, i64 Sq, i64 kvLen, const int *seg, i64 nseg, i64 &lo, i64 &hi) {
+  lo = 0;
+  hi = kvLen;
+  if constexpr (cfg::SEGMENTS) {
+    // The segment holding i: the last start <= i.
+    i64 l = 0, r = nseg;
+    while (l < r) {
+      const i64 mid = (l + r) >> 1;
+      if ((i64)seg[mid] <= i) l = mid + 1;
+      else r = mid;
+    }
+    lo = l > 0 ? seg[l - 1] : 0;
+    hi = l == nseg ? kvLen : seg[l];
+  }
+  if constexpr (cfg::CAUSAL) {
+    const i64 c = kvLen - Sq + i + 1;
+    if (c < hi) hi = c;
+  }
+}
+
+VLM_DEV i64 kv_length(const KernelArgs &a) {
+  if constexpr (cfg::KVLEN) return read_scalar(a.p[5], a.d[4] != 0);
+  else return a.d[1];
+}
+)cuda";
+
+const char *kDecodeText = R"cuda(
+// ---- decode path (Sq <= 16) ------------------------------------------------------
+namespace ad {
+constexpr int NW = 4, SK = 128; // warps; keys per split (== kAttentionSplitKeys): a batch of 32 per warp
+constexpr int E2 = cfg::E2, DL = cfg::DL; // lane dims: (lane + 32 dl) * E2 + [0, E2)
+constexpr int G = cfg::G, D = cfg::D;
+constexpr int Q_FLOATS = G * D, P_FLOATS = NW * G * 32, ML_FLOATS = NW * G * 2;
+}
+
+__device__ void attn_decode(const KernelArgs &a, float *sm) {
+  using namespace ad;
+  float *qs = sm, *ps = qs + Q_FLOATS, *mls = ps + P_FLOATS, *os = mls + ML_FLOATS;
+  __shared__ int s_last;
+  const i64 Sq = a.d[0], nseg = a.d[2], splits = a.d[3];
+  const float scale = a.f[0];
+  const int split = blockIdx.x, kvh = blockIdx.y;
+  const i64 i = blockIdx.z;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const act_t *q = (const act_t *)a.p[1], *k = (const act_t *)a.p[2], *v = (const act_t *)a.p[3];
+  act_t *out = (act_t *)a.p[0];
+  i64 lo, hi;
+  key_range(i, Sq, kv_length(a), (const int *)a.p[4], nseg, lo, hi);
+  const i64 s0 = lo > (i64)split * SK ? lo : (i64)split * SK;
+  const i64 s1 = hi < (i64)split * SK + SK ? hi : (i64)split * SK + SK;
+  // The group's heads are consecutive in q's row: one contiguous copy.
+  const i64 qbase = (i * cfg::HQ + (i64)kvh * G) * D;
+  for (int u = threadIdx.x; u < G * D; u += NW * 32) qs[u] = act_to_f32(q[qbase + u]);
+  __syncthreads();
+
+  float m[G], l[G], o[G][DL][E2];
+#pragma unroll
+  for (int hh = 0; hh < G; ++hh) {
+    m[hh] = VLM_NEG_INF;
+    l[hh] = 0.0f;
+#pragma unroll
+    for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+      for (int e = 0; e < E2; ++e) o[hh][dl][e] = 0.0f;
+  }
+
+  for (i64 kb = s0 + warp * 32; kb < s1; kb += NW * 32) {
+    // Scores: lane j owns key kb + j.
+    const i64 j = kb + lane;
+    const bool ok = j < s1;
+    float sc[G];
+#pragma unroll
+    for (int hh = 0; hh < G; ++hh) sc[hh] = 0.0f;
+    if (ok) {
+      const act_t *kr = k + (j * cfg::HKV + kvh) * D;
+#pragma unroll 4
+      for (int c = 0; c < D; c += cfg::VW) {
+        float kv[cfg::VW];
+        act_loadv<cfg::VW>(kr + c, kv);
+#pragma unroll
+        for (int hh = 0; hh < G; ++hh) {
+          const float *qh = qs + hh * D + c;
+          if constexpr (cfg::VW % 4 == 0) {
+#pragma unroll
+            for (int e = 0; e < cfg::VW; e += 4) {
+              const F4 f = *(const F4 *)(qh + e);
+              sc[hh] = fmaf(f.x, kv[e], sc[hh]);
+              sc[hh] = fmaf(f.y, kv[e + 1], sc[hh]);
+              sc[hh] = fmaf(f.z, kv[e + 2], sc[hh]);
+              sc[hh] = fmaf(f.w, kv[e + 3], sc[hh]);
+            }
+          } else {
+#pragma unroll
+            for (int e = 0; e < cfg::VW; ++e) sc[hh] = fmaf(qh[e], kv[e], sc[hh]);
+          }
+        }
+      }
+    }
+    // Online softmax per head over the warp's 32 keys.
+#pragma unroll
+    for (int hh = 0; hh < G; ++hh) {
+      const float sv = ok ? __fmul_rn(sc[hh], scale) : VLM_NEG_INF;
+      const float mn = fmaxf(m[hh], warp_max(sv));
+      float p = 0.0f, alpha = 1.0f;
+      if (mn != VLM_NEG_INF) {
+        alpha = expf(m[hh] - mn);
+        p = expf(sv - mn);
+      }
+      l[hh] = fmaf(l[hh], alpha, warp_sum(p));
+      m[hh] = mn;
+#pragma unroll
+      for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+        for (int e = 0; e < E2; ++e) o[hh][dl][e] *= alpha;
+      ps[(warp * G + hh) * 32 + lane] = p;
+    }
+    __syncwarp();
+    // P.V: lanes split the head dim, keys in order.
+    const int nk = s1 - kb < 32 ? (int)(s1 - kb) : 32;
+    for (int r = 0; r < nk; ++r) {
+      const act_t *vr = v + ((kb + r) * cfg::HKV + kvh) * D;
+      float vv[DL][E2];
+#pragma unroll
+      for (int dl = 0; dl < DL; ++dl) {
+        const int d = (lane + 32 * dl) * E2;
+        if (D % (32 * E2) == 0 || d < D) {
+          act_loadv<E2>(vr + d, vv[dl]);
+        } else {
+#pragma unroll
+          for (int e = 0; e < E2; ++e) vv[dl][e] = 0.0f;
+        }
+      }
+#pragma unroll
+      for (int hh = 0; hh < G; ++hh) {
+        const float p = ps[(warp * G + hh) * 32 + r];
+#pragma unroll
+        for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+          for (int e = 0; e < E2; ++e) o[hh][dl][e] = fmaf(p, vv[dl][e], o[hh][dl][e]);
+      }
+    }
+    __syncwarp();
+  }
+
+  // Combine the warps (fixed order).
+#pragma unroll
+  for (int hh = 0; hh < G; ++hh) {
+    if (lane == 0) {
+      mls[(warp * G + hh) * 2] = m[hh];
+      mls[(warp * G + hh) * 2 + 1] = l[hh];
+    }
+#pragma unroll
+    for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+      for (int e = 0; e < E2; ++e) {
+        const int d = (lane + 32 * dl) * E2 + e;
+        if (D % (32 * E2) == 0 || d < D) os[(warp * G + hh) * D + d] = o[hh][dl][e];
+      }
+  }
+  __syncthreads();
+  const bool single = splits == 1;
+  float *part = (float *)((char *)a.p[7] + 4096); // after the counters
+  for (int u = threadIdx.x; u < G * D; u += NW * 32) {
+    const int hh = u / D, d = u % D;
+    float M = VLM_NEG_INF;
+#pragma unroll
+    for (int w = 0; w < NW; ++w) M = fmaxf(M, mls[(w * G + hh) * 2]);
+    float O = 0.0f, L = 0.0f;
+    if (M != VLM_NEG_INF) {
+#pragma unroll
+      for (int w = 0; w < NW; ++w) {
+        const float f = expf(mls[(w * G + hh) * 2] - M);
+        O = fmaf(os[(w * G + hh) * D + d], f, O);
+        L = fmaf(mls[(w * G + hh) * 2 + 1], f, L);
+      }
+    }
+    if (single) {
+      out[qbase + u] = f32_to_act(L > 0.0f ? __fmul_rn(O, __fdiv_rn(1.0f, L)) : 0.0f);
+    } else {
+      float *pp = part + ((i * cfg::HQ + (i64)kvh * G + hh) * splits + split) * (D + 2);
+      pp[2 + d] = O;
+      if (d == 0) {
+        pp[0] = M;
+        pp[1] = L;
+      }
+    }
+  }
+  if (single) return;
+
+  // The last split block of this (query, kv head) merges all splits.
+  __threadfence();
+  __syncthreads();
+  u32 *counter = (u32 *)a.p[7] + 8 + i * cfg::HKV + kvh;
+  if (threadIdx.x == 0) s_last = atomicAdd(counter, 1u) == (u32)(splits - 1);
+  __syncthreads();
+  if (!s_last) return;
+  __threadfence();
+  for (int u = threadIdx.x; u < G * D; u += NW * 32) {
+    const int hh = u / D, d = u % D;
+    // volatile: other blocks wrote these; never serve them from L1.
+    const volatile float *pp = part + (i * cfg::HQ + (i64)kvh * G + hh) * splits * (D + 2);
+    float M = VLM_NEG_INF;
+    for (i64 s = 0; s < splits; ++s) M = fmaxf(M, pp[s * (D + 2)]);
+    float O = 0.0f, L = 0.0f;
+    if (M != VLM_NEG_INF) {
+      for (i64 s = 0; s < splits; ++s) {
+        const float f = expf(pp[s * (D + 2)] - M);
+        O = fmaf(pp[s * (D + 2) + 2 + d], f, O);
+        L = fmaf(pp[s * (D + 2) + 1], f, L);
+      }
+    }
+    out[qbase + u] = f32_to_act(L > 0.0f ? __fmul_rn(O, __fdiv_rn(1.0f, L)) : 0.0f);
+  }
+  if (threadIdx.x == 0) *counter = 0u; // ready for the next launch
+}
+)cuda";
+
+const char *kPrefillText = R"cuda(
+// ---- prefill path (Sq > 16) --------------------------------------------------------
+namespace ap {
+constexpr int BQ = 32, BK = cfg::BK, D = cfg::D;
+constexpr int ND4 = D / 4;            // float4 slots of a head row
+constexpr int SPL = (ND4 + 3) / 4;    // slots per thread: part p owns p, p+4, ...
+constexpr int UPR = D / cfg::VW;      // staging vectors per key row
+}
+
+__device__ void attn_prefill(const KernelArgs &a, float *sm) {
+  using namespace ap;
+  float *Ks = sm, *Vs = sm + BK * D;
+  const i64 Sq = a.d[0], nseg = a.d[2];
+  const float scale = a.f[0];
+  const int h = blockIdx.y, kvh = h / cfg::G;
+  const i64 q0 = (i64)blockIdx.x * BQ;
+  const int qi = threadIdx.x >> 2, part = threadIdx.x & 3;
+  const i64 i = q0 + qi;
+  const bool qok = i < Sq;
+  const act_t *q = (const act_t *)a.p[1], *k = (const act_t *)a.p[2], *v = (const act_t *)a.p[3];
+  const int *seg = (const int *)a.p[4];
+  const i64 kvLen = kv_length(a);
+  i64 lo = 0, hi = 0, blo, bhi, unused;
+  if (qok) key_range(i, Sq, kvLen, seg, nseg, lo, hi);
+  // lo and hi never decrease with i: the block's keys span from its first
+  // query's lo to its last query's hi.
+  key_range(q0, Sq, kvLen, seg, nseg, blo, unused);
+  key_range((q0 + BQ < Sq ? q0 + BQ : Sq) - 1, Sq, kvLen, seg, nseg, unused, bhi);
+
+  float qv[SPL][4], o[SPL][4];
+#pragma unroll
+  for (int s = 0; s < SPL; ++s) {
+    const int slot = part + 4 * s;
+    if (qok && (ND4 % 4 == 0 || slot < ND4)) {
+      act_loadv<4>(q + (i * cfg::HQ + h) * D + slot * 4, qv[s]);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) qv[s][e] = 0.0f;
+    }
+#pragma unroll
+    for (int e = 0; e < 4; ++e) o[s][e] = 0.0f;
+  }
+  float m = VLM_NEG_INF, l = 0.0f;
+
+  for (i64 kb = blo; kb < bhi; kb += BK) {
+    __syncthreads(); // the previous tile is consumed
+    for (int u = threadIdx.x; u < BK * UPR; u += 128) {
+      const int r = u / UPR, c = (u % UPR) * cfg::VW;
+      const i64 j = kb + r;
+      float kv[cfg::VW], vv[cfg::VW];
+      if (j < bhi) {
+        act_loadv<cfg::VW>(k + (j * cfg::HKV + kvh) * D + c, kv);
+        act_loadv<cfg::VW>(v + (j * cfg::HKV + kvh) * D + c, vv);
+      } else {
+#pragma unroll
+        for (int e = 0; e < cfg::VW; ++e) kv[e] = vv[e] = 0.0f;
+      }
+#pragma unroll
+      for (int e = 0; e < cfg::VW; ++e) {
+        Ks[r * D + c + e] = kv[e];
+        Vs[r * D + c + e] = vv[e];
+      }
+    }
+    __syncthreads();
+
+    float s[BK];
+    float mt = VLM_NEG_INF;
+#pragma unroll
+    for (int r = 0; r < BK; ++r) {
+      float d = 0.0f;
+#pragma unroll
+      for (int sl = 0; sl < SPL; ++sl) {
+        const int slot = part + 4 * sl;
+        if (ND4 % 4 == 0 || slot < ND4) {
+          const F4 kf = *(const F4 *)(Ks + r * D + slot * 4);
+          d = fmaf(qv[sl][0], kf.x, d);
+          d = fmaf(qv[sl][1], kf.y, d);
+          d = fmaf(qv[sl][2], kf.z, d);
+          d = fmaf(qv[sl][3], kf.w, d);
+        }
+      }
+      d += __shfl_xor_sync(0xFFFFFFFFu, d, 1);
+      d += __shfl_xor_sync(0xFFFFFFFFu, d, 2);
+      const i64 j = kb + r;
+      s[r] = j >= lo && j < hi ? __fmul_rn(d, scale) : VLM_NEG_INF;
+      mt = fmaxf(mt, s[r]);
+    }
+    const float mn = fmaxf(m, mt);
+    if (mn != VLM_NEG_INF) {
+      const float alpha = expf(m - mn);
+      l *= alpha;
+#pragma unroll
+      for (int sl = 0; sl < SPL; ++sl)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) o[sl][e] *= alpha;
+#pragma unroll
+      for (int r = 0; r < BK; ++r) {
+        const float p = expf(s[r] - mn);
+        l += p;
+#pragma unroll
+        for (int sl = 0; sl < SPL; ++sl) {
+          const int slot = part + 4 * sl;
+          if (ND4 % 4 == 0 || slot < ND4) {
+            const F4 vf = *(const F4 *)(Vs + r * D + slot * 4);
+            o[sl][0] = fmaf(p, vf.x, o[sl][0]);
+            o[sl][1] = fmaf(p, vf.y, o[sl][1]);
+            o[sl][2] = fmaf(p, vf.z, o[sl][2]);
+            o[sl][3] = fmaf(p, vf.w, o[sl][3]);
+          }
+        }
+      }
+      m = mn;
+    }
+  }
+  if (!qok) return;
+  const float inv = l > 0.0f ? __fdiv_rn(1.0f, l) : 0.0f;
+  act_t *out = (act_t *)a.p[0] + (i * cfg::HQ + h) * D;
+#pragma unroll
+  for (int sl = 0; sl < SPL; ++sl) {
+    const int slot = part + 4 * sl;
+    if (ND4 % 4 == 0 || slot < ND4) {
+      float r[4];
+#pragma unroll
+      for (int e = 0; e < 4; ++e) r[e] = __fmul_rn(o[sl][e], inv);
+      act_storev<4>(out + slot * 4, r);
+    }
+  }
+}
+)cuda";
+
+const char *kEntryText = R"cuda(
+{
+  extern __shared__ U4 vlm_smem[];
+  float *sm = (float *)vlm_smem;
+  if (a.d[0] <= 16) attn_decode(a, sm);
+  else attn_prefill(a, sm);
+}
+)cuda";
+
+int64_t pow2Divisor(int64_t v, int64_t cap) {
+  int64_t p = 1;
+  while (p * 2 <= cap && v % (p * 2) == 0)
+    p *= 2;
+  return p;
+}
+
+} // namespace
+
+Result<KernelSource> generateAttention(const OpDesc &desc) {
+  VLMC_RETURN_IF_ERROR(requireDtype(desc));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "heads", desc.heads));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "kv heads", desc.kvHeads));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "head dim", desc.headDim));
+  const int64_t D = desc.headDim;
+  if (desc.heads % desc.kvHeads != 0)
+    return invalidArgument("codegen: Attention: query heads " + std::to_string(desc.heads) +
+                           " are not a multiple of key/value heads " +
+                           std::to_string(desc.kvHeads));
+  if (D % 4 != 0 || D > 256)
+    return invalidArgument("codegen: Attention: head dim " + std::to_string(D) +
+                           " must be a multiple of 4 and at most 256");
+  const int64_t G = desc.heads / desc.kvHeads;
+  const bool bf16 = desc.dtype == fb::DType::BF16;
+  const int64_t vw = pow2Divisor(D, bf16 ? 8 : 4);
+  int64_t e2 = 1;
+  if (D % 32 == 0) {
+    for (int64_t c : {4, 2, 1})
+      if (D % (32 * c) == 0) {
+        e2 = c;
+        break;
+      }
+  } else {
+    e2 = pow2Divisor(D, 4);
+  }
+  const int64_t dl = (D + 32 * e2 - 1) / (32 * e2);
+  const int64_t bk = D <= 128 ? 32 : 16;
+
+  KernelSource ks;
+  ks.grid = fb::GridKind::QueryHeads;
+  ks.block = 128;
+  ks.tileM = 32; // prefill queries per block
+  const int64_t decodeBytes = (G * D + 4 * G * 32 + 4 * G * 2 + 4 * G * D) * 4;
+  const int64_t prefillBytes = 2 * bk * D * 4;
+  const int64_t bytes = decodeBytes > prefillBytes ? decodeBytes : prefillBytes;
+  if (bytes > kMaxSharedBytes)
+    return invalidArgument("codegen: Attention: " + std::to_string(G) +
+                           " query heads per kv head with head dim " + std::to_string(D) +
+                           " need " + std::to_string(bytes) + " bytes of shared memory (max " +
+                           std::to_string(kMaxSharedBytes) + ")");
+  ks.sharedBytes = static_cast<int>(bytes);
+  const bool causal = (desc.flags & 1u) != 0; // artifact::kFlagCausal
+  ks.name = "vlm_attention_hq" + std::to_string(desc.heads) + "_hkv" +
+            std::to_string(desc.kvHeads) + "_d" + std::to_string(D) +
+            (causal ? "_causal" : "") + (desc.hasSegments ? "_seg" : "") +
+            (desc.hasKvLength ? "_kvlen" : "") + "_" + dtypeTag(desc.dtype);
+
+  std::string s = prelude(desc.dtype);
+  s += "namespace cfg {\n";
+  s += constant("int", "HQ", desc.heads);
+  s += constant("int", "HKV", desc.kvHeads);
+  s += constant("int", "G", G);
+  s += constant("int", "D", D);
+  s += constant("int", "VW", vw);
+  s += constant("int", "E2", e2);
+  s += constant("int", "DL", dl);
+  s += constant("int", "BK", bk);
+  s += constant("CAUSAL", causal);
+  s += constant("SEGMENTS", desc.hasSegments);
+  s += constant("KVLEN", desc.hasKvLength);
+  s += "} // namespace cfg\n";
+  s += kCommonText;
+  s += kDecodeText;
+  s += kPrefillText;
+  s += entry(ks.name, ks.block);
+  s += kEntryText;
+  ks.source = std::move(s);
+  return ks;
+}
+
+} // namespace vlmc::codegen::detail

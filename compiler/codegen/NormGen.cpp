@@ -1,0 +1,123 @@
+// RmsNorm and LayerNorm: a team of threads per row (a warp for rows up to
+// 2048 elements, 8 per block; the whole block beyond), the row held in
+// registers after one pass of 16-byte loads. Statistics are fp32 tree sums
+// (the CPU reference sums in double: they agree to a few ulps); everything
+// after the statistics follows the reference's fp32 operation order:
+//   rms:   inv = 1 / sqrt(mean(x^2) + eps);  y = (x * inv) * w
+//   layer: rstd = 1 / sqrt(mean((x - mean)^2) + eps);  y = (x - mean) * rstd * w + b
+#include "Internal.h"
+
+namespace vlmc::codegen::detail {
+namespace {
+
+const char *kNormText = R"cuda(
+{
+  __shared__ float red[8];
+  constexpr int TS = cfg::TS, VW = cfg::VW;
+  constexpr int UPR = cfg::D / VW;            // vectors per row
+  constexpr int NU = (UPR + TS - 1) / TS;     // vectors per thread
+  const int team = threadIdx.x / TS, t = threadIdx.x % TS;
+  const i64 row = (i64)blockIdx.x * (256 / TS) + team;
+  const bool live = row < a.d[0];
+  const act_t *x = (const act_t *)a.p[1] + row * cfg::D;
+  const act_t *w = (const act_t *)a.p[2];
+  const float eps = a.f[0];
+  float v[NU][VW];
+#pragma unroll
+  for (int u = 0; u < NU; ++u) {
+    const int idx = (t + u * TS) * VW;
+    if (live && (UPR % TS == 0 || idx < cfg::D)) {
+      act_loadv<VW>(x + idx, v[u]);
+    } else {
+#pragma unroll
+      for (int e = 0; e < VW; ++e) v[u][e] = 0.0f;
+    }
+  }
+  auto team_sum = [&](float s) { return TS == 32 ? warp_sum(s) : block_sum<256>(s, red); };
+#if VLM_LAYER
+  float s = 0.0f;
+#pragma unroll
+  for (int u = 0; u < NU; ++u)
+#pragma unroll
+    for (int e = 0; e < VW; ++e) s += v[u][e];
+  const float mean = __fdiv_rn(team_sum(s), (float)cfg::D);
+  float ss = 0.0f;
+#pragma unroll
+  for (int u = 0; u < NU; ++u) {
+    const bool in = UPR % TS == 0 || (t + u * TS) * VW < cfg::D;
+#pragma unroll
+    for (int e = 0; e < VW; ++e) {
+      const float d = in ? __fsub_rn(v[u][e], mean) : 0.0f;
+      ss = fmaf(d, d, ss);
+    }
+  }
+  const float var = __fdiv_rn(team_sum(ss), (float)cfg::D);
+  const float rstd = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
+  const act_t *b = (const act_t *)a.p[3];
+#else
+  float ss = 0.0f;
+#pragma unroll
+  for (int u = 0; u < NU; ++u)
+#pragma unroll
+    for (int e = 0; e < VW; ++e) ss = fmaf(v[u][e], v[u][e], ss);
+  const float var = __fdiv_rn(team_sum(ss), (float)cfg::D);
+  const float inv = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
+#endif
+  if (!live) return;
+  act_t *y = (act_t *)a.p[0] + row * cfg::D;
+#pragma unroll
+  for (int u = 0; u < NU; ++u) {
+    const int idx = (t + u * TS) * VW;
+    if (UPR % TS != 0 && idx >= cfg::D) continue;
+    float wv[VW], o[VW];
+    act_loadv<VW>(w + idx, wv);
+#if VLM_LAYER
+    float bv[VW];
+    act_loadv<VW>(b + idx, bv);
+#pragma unroll
+    for (int e = 0; e < VW; ++e)
+      o[e] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(v[u][e], mean), rstd), wv[e]), bv[e]);
+#else
+#pragma unroll
+    for (int e = 0; e < VW; ++e) o[e] = __fmul_rn(__fmul_rn(v[u][e], inv), wv[e]);
+#endif
+    act_storev<VW>(y + idx, o);
+  }
+}
+)cuda";
+
+} // namespace
+
+Result<KernelSource> generateNorm(const OpDesc &desc) {
+  VLMC_RETURN_IF_ERROR(requireDtype(desc));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "width", desc.width));
+  const bool layer = desc.code == fb::OpCode::LayerNorm;
+  int64_t vw = desc.dtype == fb::DType::BF16 ? 8 : 4;
+  while (desc.width % vw != 0)
+    vw /= 2;
+  // A warp keeps up to 64 floats per lane in registers; wider rows use the
+  // whole block.
+  const int team = desc.width <= 2048 ? 32 : 256;
+  if ((desc.width + team - 1) / team > 96)
+    return invalidArgument("codegen: norm width " + std::to_string(desc.width) +
+                           " exceeds the 24576 elements a block holds");
+  KernelSource ks;
+  ks.grid = fb::GridKind::Rows;
+  ks.block = kBlock;
+  ks.rowsPerBlock = kBlock / team;
+  ks.name = std::string(layer ? "vlm_layer_norm" : "vlm_rms_norm") + "_d" +
+            std::to_string(desc.width) + "_" + dtypeTag(desc.dtype);
+  std::string s = prelude(desc.dtype);
+  s += std::string("#define VLM_LAYER ") + (layer ? "1" : "0") + "\n";
+  s += "namespace cfg {\n";
+  s += constant("int", "D", desc.width);
+  s += constant("int", "TS", team);
+  s += constant("int", "VW", vw);
+  s += "} // namespace cfg\n";
+  s += entry(ks.name, ks.block);
+  s += kNormText;
+  ks.source = std::move(s);
+  return ks;
+}
+
+} // namespace vlmc::codegen::detail
