@@ -3,7 +3,11 @@
 # (which has the compiler but no GPU): the runtime-side binaries (none link
 # LLVM/MLIR: checked) and the fixtures' artifacts compiled for --target cuda,
 # plus the CPU twins of the quantized ones. Output: gpu-bundle/ (git-ignored),
-# to be carried to the device together with the repository.
+# to be carried to the device together with the repository. The device takes
+# at most 64 MiB per call (repository included), so the artifacts come in
+# sets: `gpu-bundle.sh float` (bf16 models vs transformers) or
+# `gpu-bundle.sh quant` (quantized and -qa models vs the CPU backend).
+set_name=${1:-float}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${VLMC_BUILD_DIR:-build}
@@ -19,9 +23,16 @@ for exe in vlmc_exec_tests vlmc_cuda_tests vlmc-kernel-check vlm-bench; do
 done
 
 compile() { "$build/bin/vlm-compile" --emit artifact "$@"; }
-for model in qwen2vl-tiny qwen2_5vl-tiny smolvlm-tiny tinystories-656k; do
-  compile --model test/data/$model --target cuda -o "$out/artifacts/$model.cuda.vlmc"
-done
+# qwen2_5vl-tiny is left out until its window gather (an embedding over a
+# dynamic table) has a CUDA kernel; smolvlm-tiny (49k vocabulary, 17 MB in
+# bf16) when the size limit allows.
+if [[ $set_name == float ]]; then
+  for model in qwen2vl-tiny tinystories-656k ${VLMC_GPU_EXTRA_MODELS:-}; do
+    compile --model test/data/$model --target cuda -o "$out/artifacts/$model.cuda.vlmc"
+  done
+  du -sh "$out"
+  exit 0
+fi
 for spec in "affine4:-q" "mxfp4:-q --q-mode mxfp4" "nvfp4-qa:-q --q-mode nvfp4 -qa" "mxfp8-qa:-q --q-mode mxfp8 -qa"; do
   name=${spec%%:*}; flags=${spec#*:}
   for model in qwen2vl-tiny tinystories-656k; do

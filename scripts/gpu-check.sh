@@ -5,6 +5,7 @@
 # fixture run, and a short table at the end. Logs go to $OUT when set.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+set_name=${1:-float} # which gpu-bundle.sh set was carried: float or quant
 bin=gpu-bundle/bin
 logs=${OUT:-/tmp/vlmc-gpu-check}
 mkdir -p "$logs"
@@ -19,10 +20,14 @@ run() { # name command...
   if "$@" >"$logs/$name.log" 2>&1; then result[$name]=PASS; else result[$name]="FAIL ($?)"; fi
   tail -n 25 "$logs/$name.log"
 }
-run cuda-device-tests "$bin/vlmc_cuda_tests" --gtest_filter='CudaDevice*'
-run kernel-check "$bin/vlmc-kernel-check" ${VLMC_KERNEL_CHECK_ARGS:-}
-run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*'
-if command -v compute-sanitizer >/dev/null; then
+if [[ $set_name == float ]]; then
+  run cuda-device-tests "$bin/vlmc_cuda_tests" --gtest_filter='CudaDevice*'
+  run kernel-check "$bin/vlmc-kernel-check" ${VLMC_KERNEL_CHECK_ARGS:-}
+  run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_'
+else
+  run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_?*'
+fi
+if [[ $set_name == float ]] && command -v compute-sanitizer >/dev/null; then
   run memcheck compute-sanitizer --tool memcheck --error-exitcode 9 \
     "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_'
   run racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \

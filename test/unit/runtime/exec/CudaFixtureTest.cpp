@@ -178,8 +178,6 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"qwen2vl-tiny", "ref_text_only.safetensors", ""},
                       Case{"qwen2vl-tiny", "ref_img_chelsea.safetensors", ""},
                       Case{"qwen2vl-tiny", "ref_img_astronaut.safetensors", ""},
-                      Case{"qwen2_5vl-tiny", "ref_text_only.safetensors", ""},
-                      Case{"qwen2_5vl-tiny", "ref_img_chelsea.safetensors", ""},
                       Case{"smolvlm-tiny", "ref_text_only.safetensors", ""},
                       Case{"smolvlm-tiny", "ref_img_astronaut.safetensors", ""},
                       Case{"tinystories-656k", "../tinystories-656k-ref/ref_0.safetensors", ""},
