@@ -13,7 +13,8 @@
 //   block to finish (an atomic ticket in the workspace) merges the splits in
 //   split order, so results are deterministic. Splits are planned over the
 //   cache rows T, not kv_length, so a captured graph stays valid as the
-//   context grows; splits past kv_length finish at once.
+//   context grows; only the splits holding visible keys (derived on the
+//   device from kv_length) take part, the others return at once.
 // * Sq > 16 (prefill): flash-attention style. A block holds 32 queries of one
 //   head (4 threads per query, each owning a quarter of the head dim), walks
 //   the block's visible key range in tiles of 32 keys staged in shared
@@ -28,6 +29,12 @@ namespace {
 
 const char *kCommonText = R"cuda(
 #define VLM_NEG_INF __uint_as_float(0xFF800000u)
+
+VLM_DEV float ld_cg(const float *p) {
+  float v;
+  asm volatile("ld.global.cg.f32 %0, [%1];" : "=f"(v) : "l"(p));
+  return v;
+}
 
 VLM_DEV i64 read_scalar(const void *p, bool is64) {
   return is64 ? *(const i64 *)p : (i64)*(const int *)p;
@@ -82,6 +89,15 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   act_t *out = (act_t *)a.p[0];
   i64 lo, hi;
   key_range(i, Sq, kv_length(a), (const int *)a.p[4], nseg, lo, hi);
+  // Only the splits holding visible keys take part (every block derives
+  // the same range from kv_length); the others leave at once, so short
+  // contexts in a large cache cost what they read.
+  i64 sFirst = lo / SK, sEnd = (hi + SK - 1) / SK;
+  if (sEnd <= sFirst) { // no visible key: split sFirst writes zeros
+    sEnd = sFirst + 1;
+  }
+  if (split < sFirst || split >= sEnd || split >= splits) return;
+  const i64 active = (sEnd < splits ? sEnd : splits) - sFirst;
   const i64 s0 = lo > (i64)split * SK ? lo : (i64)split * SK;
   const i64 s1 = hi < (i64)split * SK + SK ? hi : (i64)split * SK + SK;
   // The group's heads are consecutive in q's row: one contiguous copy.
@@ -194,7 +210,7 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
       }
   }
   __syncthreads();
-  const bool single = splits == 1;
+  const bool single = active == 1;
   float *part = (float *)((char *)a.p[7] + 4096); // after the counters
   for (int u = threadIdx.x; u < G * D; u += NW * 32) {
     const int hh = u / D, d = u % D;
@@ -227,22 +243,43 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   __threadfence();
   __syncthreads();
   u32 *counter = (u32 *)a.p[7] + 8 + i * cfg::HKV + kvh;
-  if (threadIdx.x == 0) s_last = atomicAdd(counter, 1u) == (u32)(splits - 1);
+  if (threadIdx.x == 0) s_last = atomicAdd(counter, 1u) == (u32)(active - 1);
   __syncthreads();
   if (!s_last) return;
   __threadfence();
+  // Partials of other blocks: L2 loads (ld.global.cg, never a stale L1
+  // line), 4 splits per step so the loads overlap.
   for (int u = threadIdx.x; u < G * D; u += NW * 32) {
     const int hh = u / D, d = u % D;
-    // volatile: other blocks wrote these; never serve them from L1.
-    const volatile float *pp = part + (i * cfg::HQ + (i64)kvh * G + hh) * splits * (D + 2);
+    const float *pp = part + (i * cfg::HQ + (i64)kvh * G + hh) * splits * (D + 2);
     float M = VLM_NEG_INF;
-    for (i64 s = 0; s < splits; ++s) M = fmaxf(M, pp[s * (D + 2)]);
+    i64 s = sFirst;
+    for (; s + 4 <= sFirst + active; s += 4) {
+      float m4[4];
+#pragma unroll
+      for (int q = 0; q < 4; ++q) m4[q] = ld_cg(pp + (s + q) * (D + 2));
+#pragma unroll
+      for (int q = 0; q < 4; ++q) M = fmaxf(M, m4[q]);
+    }
+    for (; s < sFirst + active; ++s) M = fmaxf(M, ld_cg(pp + s * (D + 2)));
     float O = 0.0f, L = 0.0f;
     if (M != VLM_NEG_INF) {
-      for (i64 s = 0; s < splits; ++s) {
-        const float f = expf(pp[s * (D + 2)] - M);
-        O = fmaf(pp[s * (D + 2) + 2 + d], f, O);
-        L = fmaf(pp[s * (D + 2) + 1], f, L);
+      for (s = sFirst; s < sFirst + active; s += 4) {
+        float m4[4], l4[4], o4[4];
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const bool in = s + q < sFirst + active;
+          const float *ps = pp + (s + q) * (D + 2);
+          m4[q] = in ? ld_cg(ps) : VLM_NEG_INF;
+          l4[q] = in ? ld_cg(ps + 1) : 0.0f;
+          o4[q] = in ? ld_cg(ps + 2 + d) : 0.0f;
+        }
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const float f = expf(m4[q] - M);
+          O = fmaf(o4[q], f, O);
+          L = fmaf(l4[q], f, L);
+        }
       }
     }
     out[qbase + u] = f32_to_act(L > 0.0f ? __fmul_rn(O, __fdiv_rn(1.0f, L)) : 0.0f);

@@ -959,8 +959,10 @@ Result<KernelSource> generateMatmul(const OpDesc &desc) {
 
   // bf16 decode products (not QQMatmul, whose staged path fake-quantizes x
   // once per block) run on tensor cores when K is a multiple of 32: WN warps
-  // along N, as many as keep >= 528 short blocks (4 waves of two per SM on
-  // 132 SMs), the other warps along K.
+  // along N, the others along K. WN is the largest that keeps >= 528 blocks
+  // (measured on H200: the GEMV is issue-bound at the two blocks per SM the
+  // shared register budget allows, and many short blocks beat one wave of
+  // long ones).
   const bool tcGemv = bf16 && !qq && desc.k % 32 == 0;
   int tcWn = 8;
   const int64_t n8 = (desc.n + 7) / 8;
@@ -984,7 +986,9 @@ Result<KernelSource> generateMatmul(const OpDesc &desc) {
     ks.tileM = 64;
     ks.tileN = 64;
   }
-  const int gemvBytes = 8 * 1024 * 4; // gv::MS x gv::KT floats
+  // GEMV: gv::MS x gv::KT floats (staged path; the tensor-core GEMV's
+  // reduction needs 4 KiB of it).
+  const int gemvBytes = 8 * 1024 * 4;
   const int gemmBytes = mma ? 2 * (ks.tileM + ks.tileN) * (tileK + 8) * 2
                             : 2 * 32 * (ks.tileM + 4 + ks.tileN + 4) * 4;
   ks.sharedBytes = gemvBytes > gemmBytes ? gemvBytes : gemmBytes;

@@ -57,6 +57,9 @@
 //   QueryHeads  attention. Sq > kAttentionDecodeMaxQueries: grid =
 //               (ceil(Sq / tile_m), Hq); otherwise the decode path, one block
 //               per (key split, kv head, query): grid = (splits, Hkv, Sq)
+//               with splits = ceil(T / kAttentionSplitKeys) planned over the
+//               cache rows T (so a captured graph stays valid as kv_length
+//               grows); blocks of splits without visible keys return at once
 //
 // Workspace: some launches need device scratch (attention's split-key
 // partials, the per-call activation global scale of QQMatmul nvfp4 with a
