@@ -3,6 +3,7 @@
 // M is a .vlmc artifact, or a Hugging Face / MLX checkpoint directory that is
 // compiled in-process (when this build includes the compiler) and cached.
 #include "compiler/driver/ModelCache.h"
+#include "vlmc/cuda/Device.h"
 #include "vlmc/generate/Generator.h"
 #include "vlmc/image/Image.h"
 #include "vlmc/tokenizer/Tokenizer.h"
@@ -75,15 +76,16 @@ int main(int argc, char **argv) {
       argv[i] = const_cast<char *>("--quantize-activations");
   CLI11_PARSE(app, argc, argv);
 
-  // The CUDA backend (kernel generation and the device executor) is not in
-  // this build yet: say so instead of pretending.
-  if (device == "cuda")
-    return fail("the CUDA execution backend is not available in this build yet; use "
-                "--device cpu");
-  std::string target = "cpu";
-  if (verbose)
-    std::fprintf(stderr, "vlm-generate: device %s%s\n", target.c_str(),
-                 device == "auto" ? " (auto: the CUDA backend is not available yet)" : "");
+  // auto: a checkpoint directory is compiled for the GPU when one is there;
+  // an artifact runs on the backend it was compiled for.
+  std::string target = device;
+  if (device == "auto" && isDirectory(modelPath)) {
+    Result<std::unique_ptr<cuda::Device>> gpu = cuda::Device::open(0);
+    target = gpu ? "cuda" : "cpu";
+    if (verbose)
+      std::fprintf(stderr, "vlm-generate: device %s (auto: %s)\n", target.c_str(),
+                   gpu ? (*gpu)->properties().name.c_str() : gpu.status().message().c_str());
+  }
 
   std::string artifact = modelPath;
   if (isDirectory(modelPath)) {
@@ -99,6 +101,12 @@ int main(int argc, char **argv) {
   Result<std::shared_ptr<exec::Model>> model = exec::Model::load(artifact);
   if (!model)
     return fail(model.status().message());
+  if (target != "auto" && (*model)->target() != target)
+    return fail(artifact + " was compiled for " + (*model)->target() + ", not " + target +
+                ": recompile it with vlm-compile --target " + target);
+  if (verbose && target == "auto")
+    std::fprintf(stderr, "vlm-generate: device %s (the artifact's target)\n",
+                 (*model)->target().c_str());
   if ((*model)->quantizeActivations() != quantizeActivations)
     return fail((*model)->quantizeActivations()
                     ? artifact + " was compiled with activation quantization (-qa): pass "
