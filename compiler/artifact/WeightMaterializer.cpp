@@ -1,5 +1,7 @@
 #include "compiler/artifact/WeightMaterializer.h"
 
+#include "vlmc/artifact/Artifact.h"
+
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -90,18 +92,7 @@ std::vector<uint8_t> bytesOf(const void *data, size_t n) {
 
 } // namespace
 
-size_t elementSize(fb::DType dtype) {
-  switch (dtype) {
-  case fb::DType::F32:
-  case fb::DType::I32:
-  case fb::DType::U32: return 4;
-  case fb::DType::F16:
-  case fb::DType::BF16: return 2;
-  case fb::DType::I64: return 8;
-  case fb::DType::U8: return 1;
-  }
-  return 0;
-}
+size_t elementSize(fb::DType dtype) { return artifact::dtypeSize(dtype); }
 
 Result<std::vector<float>> WeightMaterializer::sourceFloats(
     const WeightRecipe &recipe, const std::vector<int64_t> &logicalShape) {

@@ -8,18 +8,7 @@
 
 namespace vlmc::exec {
 
-size_t dtypeBytes(fb::DType dtype) {
-  switch (dtype) {
-  case fb::DType::F32:
-  case fb::DType::I32:
-  case fb::DType::U32: return 4;
-  case fb::DType::F16:
-  case fb::DType::BF16: return 2;
-  case fb::DType::I64: return 8;
-  case fb::DType::U8: return 1;
-  }
-  return 0;
-}
+size_t dtypeBytes(fb::DType dtype) { return artifact::dtypeSize(dtype); }
 
 //===----------------------------------------------------------------------===//
 // CudaModel
