@@ -1,4 +1,5 @@
 // vlm-tokenize: encode text with a model's tokenizer.json and print the ids.
+#include "vlmc/artifact/Artifact.h"
 #include "vlmc/tokenizer/Tokenizer.h"
 
 #include <CLI/CLI.hpp>
@@ -34,6 +35,22 @@ bool endsWith(const std::string &s, const std::string &suffix) {
 
 } // namespace
 
+// A directory or tokenizer.json, or the tokenizer an artifact embeds.
+vlmc::Result<vlmc::tokenizer::Tokenizer> loadTokenizer(const std::string &model) {
+  if (isDirectory(model) || endsWith(model, ".json"))
+    return vlmc::tokenizer::Tokenizer::fromPath(model);
+  auto artifact = vlmc::artifact::Artifact::open(model);
+  if (!artifact)
+    return vlmc::invalidArgument(
+        "'" + model + "' is not a model directory, a tokenizer.json file or a .vlmc "
+        "artifact: " + artifact.status().message());
+  auto json = artifact->embeddedFile("tokenizer.json");
+  if (!json)
+    return vlmc::notFound(model + ": the artifact embeds no tokenizer.json");
+  auto config = artifact->embeddedFile("tokenizer_config.json");
+  return vlmc::tokenizer::Tokenizer::fromJson(*json, config.value_or(""));
+}
+
 int main(int argc, char **argv) {
   CLI::App app{
       "vlm-tokenize: encode text with a Hugging Face tokenizer.json and print "
@@ -46,8 +63,9 @@ int main(int argc, char **argv) {
   std::string model, text, file;
   bool json = false, verbose = false, addSpecial = false;
   app.add_option("-m,--model", model,
-                 "Model directory containing tokenizer.json, or a "
-                 "tokenizer.json file (.vlmc artifacts: not supported yet)")
+                 "Model directory containing tokenizer.json, a "
+                 "tokenizer.json file, or a compiled .vlmc artifact (which "
+                 "embeds its tokenizer)")
       ->required();
   auto *textOpt = app.add_option("-t,--text", text, "Text to encode");
   auto *fileOpt =
@@ -62,12 +80,6 @@ int main(int argc, char **argv) {
 
   if (!exists(model))
     return fail("no such file or directory: '" + model + "'");
-  // Compiled .vlmc artifacts will carry their tokenizer; until then only a
-  // directory or a *.json file can be used.
-  if (!isDirectory(model) && !endsWith(model, ".json"))
-    return fail("'" + model +
-                "' is not a model directory or a tokenizer.json file; "
-                "artifacts are not supported yet");
 
   if (!*textOpt) {
     std::istream *in = &std::cin;
@@ -83,7 +95,7 @@ int main(int argc, char **argv) {
     text = ss.str();
   }
 
-  auto tok = vlmc::tokenizer::Tokenizer::fromPath(model);
+  auto tok = loadTokenizer(model);
   if (!tok)
     return fail(tok.status().message());
   std::vector<vlmc::tokenizer::TokenId> ids;
