@@ -1,0 +1,26 @@
+# cmake -DLIBRARY=libvlmc.so -P CheckExports.cmake: fails unless every
+# dynamic symbol the library defines is a vlmc_* function.
+find_program(NM nm REQUIRED)
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+  OUTPUT_VARIABLE symbols RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIBRARY}")
+endif()
+string(REPLACE "\n" ";" lines "${symbols}")
+set(api 0)
+foreach(line ${lines})
+  # "<address> <type> <name>[@version]"
+  if(NOT line MATCHES "^[0-9a-fA-F]+ ([A-Za-z]) ([^@ ]+)")
+    continue()
+  endif()
+  set(name ${CMAKE_MATCH_2})
+  if(name MATCHES "^vlmc_")
+    math(EXPR api "${api} + 1")
+  else()
+    message(SEND_ERROR "${LIBRARY} exports ${name}, which is not part of the C API")
+  endif()
+endforeach()
+if(api EQUAL 0)
+  message(FATAL_ERROR "${LIBRARY} exports no vlmc_* symbol")
+endif()
+message(STATUS "${LIBRARY}: ${api} vlmc_* symbols, nothing else")
