@@ -57,9 +57,14 @@ def test_bad_arguments():
         vlmc.load(STORY, max_context=0)
 
 
-def test_cuda_device_is_refused_clearly():
-    with pytest.raises(RuntimeError, match="CUDA execution backend is not available"):
-        vlmc.load(STORY, device="cuda")
+def test_cuda_device_without_a_gpu_is_refused_clearly():
+    # The checkpoint compiles for the cuda target; running it needs a GPU.
+    try:
+        model, _ = vlmc.load(STORY, device="cuda")
+    except RuntimeError as error:
+        assert "NVIDIA driver" in str(error) or "CUDA device" in str(error), str(error)
+    else:
+        model.close()  # a GPU is there: loading works
 
 
 def test_generation_errors(story, tmp_path):

@@ -69,17 +69,6 @@ Result<std::shared_ptr<PyModel>> PyModel::load(const LoadOptions &o) {
   compile.nvfp4GlobalScale = o.nvfp4GlobalScale;
   compile.computeType = o.computeType;
 
-  if (o.device == "cuda") {
-    // No CUDA executor in this build. A directory is still checked against
-    // the cuda target first (a dry-run compile from config.json, in
-    // milliseconds), so mxfp8/nvfp4 without quantize_activations is refused
-    // with the compiler's message, as vlm-compile --target cuda refuses it.
-    if (kind == PathKind::kDirectory)
-      VLMC_RETURN_IF_ERROR(compiler::checkCompile(compile));
-    return unavailable("the CUDA execution backend is not available in this build yet; use "
-                       "device='cpu'");
-  }
-
   std::string artifact = o.path;
   if (kind == PathKind::kDirectory) {
     Result<std::string> compiled = compiler::compiledArtifact(compile, o.verbose, "vlmc");

@@ -206,6 +206,8 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
     return Status::ok();
   if (launch->workspaceBytes > 0) {
     if (workspace_.size() < launch->workspaceBytes) {
+      // Kernels already queued may still use the old workspace.
+      VLMC_RETURN_IF_ERROR(model_.device().synchronize());
       VLMC_RETURN_IF_ERROR(workspace_.reset());
       Result<cuda::DeviceBuffer> w = model_.device().allocate(launch->workspaceBytes);
       if (!w)
