@@ -33,6 +33,9 @@ foreach(model qwen2vl-tiny qwen2_5vl-tiny smolvlm-tiny tinystories-656k)
   run(${VLM_COMPILE} --model ${OUT_DIR}/${model}.mlx --target cpu --emit artifact
       -o ${OUT_DIR}/${model}.from-mlx.vlmc)
   file(REMOVE_RECURSE ${OUT_DIR}/${model}.mlx)
+  # <model>.hidden.vlmc: @prefill also returns the hidden states.
+  run(${VLM_COMPILE} --model ${src} --target cpu --emit-hidden-states --emit artifact
+      -o ${OUT_DIR}/${model}.hidden.vlmc)
   foreach(mode ${modes})
     run(${VLM_COMPILE} --model ${src} ${flags_${mode}} --target cpu --emit artifact
         -o ${OUT_DIR}/${model}.${mode}.vlmc)

@@ -55,6 +55,7 @@ bool compileModel(const CompileOptions &options, const std::string &output,
 
   ImportOptions importOptions;
   importOptions.syntheticWeights = options.syntheticWeights;
+  importOptions.hiddenStates = options.hiddenStates;
   importOptions.computeType = !options.computeType.empty() ? options.computeType
                               : options.target == "cuda"   ? "bf16"
                                                            : "f32";

@@ -27,6 +27,7 @@ struct CompileOptions {
   // target's (bf16 on cuda, f32 on cpu).
   std::string computeType;
   std::string emit = "artifact"; // artifact | mlir
+  bool hiddenStates = false;     // @prefill also returns the hidden states
   bool progress = false;
 };
 

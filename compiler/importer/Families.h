@@ -10,8 +10,10 @@
 namespace vlmc::compiler {
 
 /// @prefill and @decode_step of the language model (all families).
+/// `hiddenStates` makes @prefill also return transformers' hidden_states
+/// (embeddings, every layer's output, the final norm): for checks.
 mlir::LogicalResult buildTextModel(GraphBuilder &g, mlir::ModuleOp module,
-                                   const model::ModelConfig &config);
+                                   const model::ModelConfig &config, bool hiddenStates);
 
 /// @vision_encoder of Qwen2-VL and Qwen2.5-VL: patch embedding, 2-D RoPE
 /// blocks (window attention for 2.5-VL) and the patch merger.

@@ -77,7 +77,7 @@ FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext *context,
     if (failed(vision))
       return failure();
   }
-  if (failed(buildTextModel(graph, *module, *config)))
+  if (failed(buildTextModel(graph, *module, *config, options.hiddenStates)))
     return failure();
   if (failed(verify(*module)))
     return failure();

@@ -18,6 +18,8 @@ struct ImportOptions {
   bool syntheticWeights = false;
   /// Element type of activations and float weights: f32, f16 or bf16.
   std::string computeType = "f32";
+  /// @prefill also returns the hidden states (checks against transformers).
+  bool hiddenStates = false;
 };
 
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>

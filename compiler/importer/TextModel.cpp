@@ -28,6 +28,7 @@ TextNames textNames(model::Family family) {
 struct DecoderFunction {
   bool prefill;           // else the decode step (S = 1)
   bool withImages;        // prefill of a VLM takes image embeddings
+  bool hiddenStates;      // also return transformers' hidden_states tuple
 };
 
 FailureOr<Value> attentionBlock(GraphBuilder &g, const model::TextConfig &t,
@@ -115,6 +116,9 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
   SmallVector<Type> results{g.tensor({s, t.vocab})};
   for (int64_t i = 0; i < 2 * t.layers; ++i)
     results.push_back(cacheType);
+  if (kind.hiddenStates)
+    for (int64_t i = 0; i <= t.layers; ++i)
+      results.push_back(g.tensor({s, t.hidden}));
 
   OpBuilder::InsertionGuard guard(g.b);
   g.b.setInsertionPointToEnd(module.getBody());
@@ -143,7 +147,12 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
                                         g.b.getI64IntegerAttr(*config.imageTokenId))
             .getResult();
 
+  // As transformers' output_hidden_states: the input embeddings, each
+  // layer's output, and the last one after the final norm.
+  SmallVector<Value> hidden{*x};
   for (int64_t i = 0; i < t.layers; ++i) {
+    if (i > 0)
+      hidden.push_back(*x);
     std::string layer = names.prefix + "layers." + std::to_string(i) + ".";
     FailureOr<Value> h = g.rmsNorm(*x, layer + "input_layernorm", t.hidden, t.rmsNormEps);
     if (failed(h))
@@ -169,6 +178,10 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
     return failure();
   SmallVector<Value> returned{*logits};
   returned.append(caches.begin(), caches.end());
+  if (kind.hiddenStates) {
+    hidden.push_back(*normed);
+    returned.append(hidden.begin(), hidden.end());
+  }
   g.b.create<func::ReturnOp>(g.loc(name), returned);
   return success();
 }
@@ -176,10 +189,10 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
 } // namespace
 
 LogicalResult buildTextModel(GraphBuilder &g, ModuleOp module,
-                             const model::ModelConfig &config) {
+                             const model::ModelConfig &config, bool hiddenStates) {
   bool vlm = config.vision.has_value();
-  if (failed(buildDecoderFunction(g, module, config, {true, vlm})) ||
-      failed(buildDecoderFunction(g, module, config, {false, false})))
+  if (failed(buildDecoderFunction(g, module, config, {true, vlm, hiddenStates})) ||
+      failed(buildDecoderFunction(g, module, config, {false, false, false})))
     return failure();
   return success();
 }

@@ -66,6 +66,11 @@ cl::opt<std::string> computeType("compute-type",
                                           "for cpu)"),
                                  cl::init(""), cl::cat(category));
 
+cl::opt<bool> emitHiddenStates(
+    "emit-hidden-states",
+    cl::desc("@prefill also returns every hidden state (for checks against transformers)"),
+    cl::cat(category));
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -93,6 +98,7 @@ int main(int argc, char **argv) {
   options.syntheticWeights = syntheticWeights;
   options.computeType = computeType;
   options.emit = emit;
+  options.hiddenStates = emitHiddenStates;
   options.progress = isatty(2);
   std::string error;
   if (!vlmc::compiler::compileModel(options, output, &error)) {

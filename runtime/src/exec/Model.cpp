@@ -94,6 +94,7 @@ struct Session::Impl {
   // Per layer: k then v, each [maxContext, kvHeads, headDim].
   std::vector<std::vector<float>> caches;
   std::vector<float> noImages;
+  std::vector<TensorRef> lastOutputs;
   // Host-side inputs kept alive for the duration of a run.
   std::vector<int32_t> ids, positions, ints[4];
   std::vector<float> floats;
@@ -132,6 +133,8 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   s->impl_->caches.assign(size_t(2 * t.layers), std::vector<float>(cacheFloats, 0.0f));
   return s;
 }
+
+const std::vector<TensorRef> &Session::lastOutputs() const { return impl_->lastOutputs; }
 
 void Session::reset() {
   length_ = 0;
@@ -179,6 +182,7 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
         impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill);
     if (!logits)
       return logits.status();
+    impl.lastOutputs = {*logits};
     length_ += s;
     return logits;
   }
@@ -190,10 +194,9 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
                     impl.caches[size_t(2 * l + kv)].data()};
 
   CpuExecutor &executor = decode ? *impl.decode : *impl.prefill;
-  std::vector<TensorRef> outputs;
-  VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &outputs));
+  VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &impl.lastOutputs));
   length_ += s;
-  return outputs[0];
+  return impl.lastOutputs[0];
 }
 
 Result<TensorRef> Session::prefill(const std::vector<int32_t> &ids,

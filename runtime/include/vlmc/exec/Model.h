@@ -95,6 +95,11 @@ public:
   // One token; logits [1, vocab] valid until the next decode.
   Result<TensorRef> decode(int32_t token);
 
+  // Every output of the last prefill or decode step on the CPU backend (the
+  // logits first; then the KV caches and, for artifacts compiled with
+  // --emit-hidden-states, the hidden states), valid until the next call.
+  const std::vector<TensorRef> &lastOutputs() const;
+
   int64_t length() const { return length_; }
   int64_t maxContext() const { return options_.maxContext; }
   void reset();

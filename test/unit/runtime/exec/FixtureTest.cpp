@@ -205,6 +205,45 @@ TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
   EXPECT_EQ(got, want) << "greedy tokens";
 }
 
+// transformers' hidden_states (input embeddings, each layer's output, the
+// final norm) against what the artifact compiled with --emit-hidden-states
+// returns after the logits and KV caches.
+TEST_P(FixtureTest, HiddenStatesMatchTransformers) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  const Case &c = GetParam();
+  if (!c.variant.empty() || c.model == "tinystories-656k")
+    GTEST_SKIP() << "the reference has no hidden states for this case";
+  Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
+  Result<std::shared_ptr<Model>> model =
+      Model::load(artifactDir() + "/" + c.model + ".hidden.vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
+  ASSERT_TRUE(session.isOk()) << session.status().message();
+  std::vector<ImageInput> images = imagesOf(ref);
+  TensorRef embeds;
+  if (!images.empty()) {
+    Result<TensorRef> e = (*session)->encodeImages(images);
+    ASSERT_TRUE(e.isOk()) << e.status().message();
+    embeds = *e;
+  }
+  Result<TensorRef> logits = (*session)->prefill(ref.ids("input_ids"),
+                                                 images.empty() ? nullptr : &embeds, images);
+  ASSERT_TRUE(logits.isOk()) << logits.status().message();
+  const std::vector<TensorRef> &outputs = (*session)->lastOutputs();
+  int64_t layers = (*model)->config().text.layers;
+  ASSERT_EQ(int64_t(outputs.size()), 1 + 2 * layers + layers + 1);
+  for (int64_t i = 0; i <= layers; ++i) {
+    std::string name = "hidden_states." + std::to_string(i);
+    std::vector<float> want = ref.floats(name);
+    const TensorRef &got = outputs[size_t(1 + 2 * layers + i)];
+    ASSERT_EQ(size_t(got.numel()), want.size()) << name;
+    float lo = *std::min_element(want.begin(), want.end());
+    float hi = *std::max_element(want.begin(), want.end());
+    expectClose(got.as<float>(), want, 1e-3f * (hi - lo), name);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, FixtureTest,
     ::testing::Values(Case{"qwen2vl-tiny", "ref_text_only.safetensors"},
