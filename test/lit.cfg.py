@@ -18,7 +18,7 @@ config.substitutions.append(("%test_data", os.path.join(config.vlmc_src_root, "t
 config.substitutions.append(("%vlmc_src_root", config.vlmc_src_root))
 
 tools = ["vlm-opt"]
-for optional_tool in ["vlm-convert", "vlm-compile", "vlm-inspect", "vlm-run", "vlm-generate", "vlm-tokenize"]:
+for optional_tool in ["vlm-convert", "vlm-compile", "vlm-inspect", "vlm-run", "vlm-generate", "vlm-tokenize", "vlm-bench"]:
     if os.path.exists(os.path.join(config.vlmc_tools_dir, optional_tool)):
         tools.append(optional_tool)
         config.available_features.add(optional_tool)

@@ -1,5 +1,6 @@
-// vlm-bench: prefill and decode throughput of an artifact, measured on the
-// backend it was compiled for (the CPU backend today).
+// vlm-bench: prefill and decode throughput of an artifact on the backend it
+// was compiled for, and for CUDA artifacts the device time of every kernel
+// with its achieved bandwidth and arithmetic rate.
 #include "vlmc/exec/Model.h"
 
 #include <CLI/CLI.hpp>
@@ -26,30 +27,139 @@ int64_t peakRssBytes() {
   return int64_t(usage.ru_maxrss) * 1024;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Timed {
+  double prefillSeconds = 0, decodeSeconds = 0;
+  int64_t graphReplays = 0;
+  int64_t deviceBytes = -1; // in use at the end of the run (CUDA)
+};
+
+// One prefill of `prompt` and `genTokens` greedy decode steps in a fresh
+// session. With `profile`, the kernel timings of each phase are returned.
+Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::SessionOptions &options,
+                      const std::vector<int32_t> &prompt, int64_t genTokens, bool profile,
+                      std::vector<exec::KernelTiming> *prefillKernels,
+                      std::vector<exec::KernelTiming> *decodeKernels) {
+  Result<std::unique_ptr<exec::Session>> session = exec::Session::create(m, options);
+  if (!session)
+    return session.status();
+  exec::Session &s = **session;
+  if (profile)
+    VLMC_RETURN_IF_ERROR(s.profileKernels());
+  auto t0 = std::chrono::steady_clock::now();
+  Result<exec::TensorRef> logits = s.prefill(prompt);
+  if (!logits)
+    return logits.status();
+  auto t1 = std::chrono::steady_clock::now();
+  if (profile) {
+    *prefillKernels = s.kernelTimings();
+    VLMC_RETURN_IF_ERROR(s.profileKernels());
+  }
+  int64_t vocab = m->config().text.vocab;
+  int32_t next = 0;
+  for (int64_t i = 0; i < genTokens; ++i) {
+    Result<exec::TensorRef> step = s.decode(next);
+    if (!step)
+      return step.status();
+    const float *row = step->as<float>();
+    next = int32_t(std::max_element(row, row + vocab) - row);
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  if (profile)
+    *decodeKernels = s.kernelTimings();
+  Timed timed{seconds(t0, t1), seconds(t1, t2), s.graphReplays()};
+  if (m->target() == "cuda") {
+    Result<int64_t> used = s.deviceMemoryInUse();
+    if (!used)
+      return used.status();
+    timed.deviceBytes = *used;
+  }
+  return timed;
+}
+
+nlohmann::json kernelsJson(const std::vector<exec::KernelTiming> &kernels) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const exec::KernelTiming &k : kernels) {
+    double s = k.milliseconds / 1e3;
+    out.push_back({{"kernel", k.kernel},
+                   {"op", k.op},
+                   {"launches", k.launches},
+                   {"total_ms", k.milliseconds},
+                   {"us_per_launch", 1e3 * k.milliseconds / double(k.launches)},
+                   {"gb_per_s", k.bytes > 0 && s > 0 ? k.bytes / s / 1e9 : 0.0},
+                   {"tflop_per_s", k.flops > 0 && s > 0 ? k.flops / s / 1e12 : 0.0}});
+  }
+  return out;
+}
+
+void printKernels(const char *phase, const std::vector<exec::KernelTiming> &kernels, size_t top) {
+  double total = 0;
+  for (const exec::KernelTiming &k : kernels)
+    total += k.milliseconds;
+  std::printf("\n%s kernels (device time from CUDA events, eager launches): %.3f ms in all\n",
+              phase, total);
+  std::printf("  %-44s %-16s %8s %10s %10s %6s %9s %9s\n", "kernel", "op", "launches",
+              "total ms", "us/launch", "share", "GB/s", "TFLOP/s");
+  for (size_t i = 0; i < kernels.size() && i < top; ++i) {
+    const exec::KernelTiming &k = kernels[i];
+    double s = k.milliseconds / 1e3;
+    std::string gbs = k.bytes > 0 ? std::to_string(int64_t(k.bytes / s / 1e9)) : "-";
+    char tflops[32] = "-";
+    if (k.flops > 0)
+      std::snprintf(tflops, sizeof tflops, "%.2f", k.flops / s / 1e12);
+    std::printf("  %-44.44s %-16.16s %8lld %10.3f %10.2f %5.1f%% %9s %9s\n", k.kernel.c_str(),
+                k.op.c_str(), (long long)k.launches, k.milliseconds,
+                1e3 * k.milliseconds / double(k.launches), 100 * k.milliseconds / total,
+                gbs.c_str(), tflops);
+  }
+  if (kernels.size() > top)
+    std::printf("  ... %zu more (--json lists all)\n", kernels.size() - top);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"vlm-bench: measure prefill and decode throughput of a compiled model"};
+  CLI::App app{"vlm-bench: measure prefill and decode throughput of a compiled model.\n"
+               "Random prompt tokens, greedy decoding; times are wall-clock per phase "
+               "(each decode step ends when its logits are on the host), the median of "
+               "--repeats runs after one warm-up run. For CUDA artifacts, --profile adds "
+               "the device time of every kernel (CUDA events, one extra eager run)."};
   std::string model;
   int64_t promptTokens = 128, genTokens = 64;
   int threads = 0, repeats = 3;
-  bool json = false;
+  size_t top = 15;
+  bool json = false, noGraphs = false, profile = false;
   app.add_option("--model", model, "Artifact (.vlmc)")->required();
   app.add_option("--prompt-tokens", promptTokens, "Prompt length (random tokens)")
       ->check(CLI::PositiveNumber);
   app.add_option("--gen-tokens", genTokens, "Tokens to decode")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "CPU threads (0: all)")->check(CLI::NonNegativeNumber);
-  app.add_option("--repeats", repeats, "Runs; the median is reported")
+  app.add_option("--repeats", repeats, "Timed runs; the median is reported")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-cuda-graphs", noGraphs,
+               "CUDA: launch every kernel of every decode step instead of replaying a "
+               "captured CUDA graph");
+  app.add_flag("--profile", profile, "CUDA: per-kernel device time, GB/s and TFLOP/s");
+  app.add_option("--top", top, "Kernels listed per phase with --profile")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", json, "Print one JSON object");
   CLI11_PARSE(app, argc, argv);
 
-  Result<std::shared_ptr<exec::Model>> loaded = exec::Model::load(model);
-  if (!loaded) {
-    std::fprintf(stderr, "vlm-bench: error: %s\n", loaded.status().message().c_str());
+  auto fail = [](const Status &s) {
+    std::fprintf(stderr, "vlm-bench: error: %s\n", s.message().c_str());
     return 1;
-  }
+  };
+  Result<std::shared_ptr<exec::Model>> loaded = exec::Model::load(model);
+  if (!loaded)
+    return fail(loaded.status());
   std::shared_ptr<exec::Model> m = *loaded;
+  bool cuda = m->target() == "cuda";
+  if (profile && !cuda)
+    return fail(invalidArgument("--profile needs an artifact compiled for --target cuda"));
   int64_t vocab = m->config().text.vocab;
   std::mt19937 rng(0);
   std::uniform_int_distribution<int32_t> token(0, int32_t(vocab - 1));
@@ -65,38 +175,26 @@ int main(int argc, char **argv) {
   exec::SessionOptions options;
   options.maxContext = promptTokens + genTokens + 1;
   options.numThreads = threads;
+  options.cudaGraphs = !noGraphs;
   std::vector<double> prefillTimes, decodeTimes;
-  for (int r = 0; r < repeats; ++r) {
-    Result<std::unique_ptr<exec::Session>> session = exec::Session::create(m, options);
-    if (!session) {
-      std::fprintf(stderr, "vlm-bench: error: %s\n", session.status().message().c_str());
-      return 1;
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    Result<exec::TensorRef> logits = (*session)->prefill(prompt);
-    auto t1 = std::chrono::steady_clock::now();
-    if (!logits) {
-      std::fprintf(stderr, "vlm-bench: error: %s\n", logits.status().message().c_str());
-      return 1;
-    }
-    int32_t next = 0;
-    for (int64_t i = 0; i < genTokens; ++i) {
-      Result<exec::TensorRef> step = (*session)->decode(next);
-      if (!step) {
-        std::fprintf(stderr, "vlm-bench: error: %s\n", step.status().message().c_str());
-        return 1;
-      }
-      const float *row = step->as<float>();
-      next = int32_t(std::max_element(row, row + vocab) - row);
-    }
-    auto t2 = std::chrono::steady_clock::now();
-    prefillTimes.push_back(seconds(t0, t1));
-    decodeTimes.push_back(seconds(t1, t2));
+  int64_t replays = 0, deviceBytes = -1;
+  std::vector<exec::KernelTiming> prefillKernels, decodeKernels;
+  for (int r = 0; r <= repeats; ++r) {
+    Result<Timed> t = runOnce(m, options, prompt, genTokens, false, nullptr, nullptr);
+    if (!t)
+      return fail(t.status());
+    if (r == 0)
+      continue; // warm-up: first allocations, caches, clocks
+    prefillTimes.push_back(t->prefillSeconds);
+    decodeTimes.push_back(t->decodeSeconds);
+    replays = t->graphReplays;
+    deviceBytes = std::max(deviceBytes, t->deviceBytes);
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  if (profile) {
+    Result<Timed> t = runOnce(m, options, prompt, genTokens, true, &prefillKernels, &decodeKernels);
+    if (!t)
+      return fail(t.status());
+  }
   double prefill = median(prefillTimes), decode = median(decodeTimes);
   double prefillTps = double(promptTokens) / prefill, decodeTps = double(genTokens) / decode;
   if (json) {
@@ -109,15 +207,37 @@ int main(int argc, char **argv) {
                           {"time_to_first_token_s", prefill},
                           {"decode_tps", decodeTps},
                           {"peak_memory_bytes", peakRssBytes()}};
+    if (cuda) {
+      out["cuda_graphs"] = !noGraphs;
+      out["decode_graph_replays"] = replays;
+      out["device_memory_in_use_bytes"] = deviceBytes;
+    }
+    if (profile) {
+      out["prefill_kernels"] = kernelsJson(prefillKernels);
+      out["decode_kernels"] = kernelsJson(decodeKernels);
+    }
     std::printf("%s\n", out.dump().c_str());
-  } else {
-    std::printf("backend %s, %d thread(s), median of %d runs\n", m->target().c_str(),
-                threads, repeats);
-    std::printf("prefill: %lld tokens in %.4f s = %.1f tokens/s (time to first token)\n",
-                (long long)promptTokens, prefill, prefillTps);
-    std::printf("decode:  %lld tokens in %.4f s = %.1f tokens/s\n", (long long)genTokens,
-                decode, decodeTps);
-    std::printf("peak memory (RSS): %.1f MiB\n", double(peakRssBytes()) / (1 << 20));
+    return 0;
+  }
+  if (cuda)
+    std::printf("backend cuda, decode %s, median of %d runs\n",
+                noGraphs ? "eager (--no-cuda-graphs)"
+                         : ("CUDA graph (" + std::to_string(replays) + " replays per run)").c_str(),
+                repeats);
+  else
+    std::printf("backend %s, %d thread(s), median of %d runs\n", m->target().c_str(), threads,
+                repeats);
+  std::printf("prefill: %lld tokens in %.4f s = %.1f tokens/s (time to first token)\n",
+              (long long)promptTokens, prefill, prefillTps);
+  std::printf("decode:  %lld tokens in %.4f s = %.1f tokens/s\n", (long long)genTokens, decode,
+              decodeTps);
+  std::printf("peak host memory (RSS): %.1f MiB\n", double(peakRssBytes()) / (1 << 20));
+  if (deviceBytes >= 0)
+    std::printf("device memory in use at the end of a run (cuMemGetInfo): %.1f MiB\n",
+                double(deviceBytes) / (1 << 20));
+  if (profile) {
+    printKernels("prefill", prefillKernels, top);
+    printKernels("decode", decodeKernels, top);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "CudaBackend.h"
 
+#include "CudaProfiler.h"
 #include "ShapeInference.h"
 #include "vlmc/artifact/Artifact.h"
 #include "vlmc/cuda/KernelCache.h"
@@ -112,6 +113,50 @@ Result<std::unique_ptr<CudaModel>> CudaModel::create(const artifact::Artifact &a
 // CudaExecutor
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+struct LaunchWork {
+  double bytes = 0, flops = 0;
+};
+
+double tensorBytes(const cuda::DeviceTensor &t) {
+  return t.data ? double(t.numel()) * double(dtypeBytes(t.dtype)) : 0.0;
+}
+
+// What a launch must at least move and compute, from the shapes the host
+// knows. Attention reads a KV length that only the device knows: unknown.
+LaunchWork launchWork(fb::OpCode code, const std::vector<cuda::DeviceTensor> &inputs,
+                      const cuda::DeviceTensor &output) {
+  LaunchWork w;
+  switch (code) {
+  case fb::OpCode::Attention:
+    return w;
+  case fb::OpCode::KVCacheWrite:
+    w.bytes = 2 * tensorBytes(inputs[0]); // the update, read and written
+    return w;
+  case fb::OpCode::Embedding:
+  case fb::OpCode::QEmbedding:
+    // Only the looked-up rows of the table are read (counted as f32-sized
+    // or smaller: the output's size).
+    w.bytes = tensorBytes(inputs[0]) + 2 * tensorBytes(output);
+    return w;
+  case fb::OpCode::Matmul:
+  case fb::OpCode::QMatmul:
+  case fb::OpCode::QQMatmul:
+    if (!inputs.empty() && !inputs[0].shape.empty())
+      w.flops = 2.0 * double(output.numel()) * double(inputs[0].shape.back());
+    break;
+  default:
+    break;
+  }
+  for (const cuda::DeviceTensor &t : inputs)
+    w.bytes += tensorBytes(t);
+  w.bytes += tensorBytes(output);
+  return w;
+}
+
+} // namespace
+
 Result<int32_t> CudaExecutor::acquire(size_t bytes) {
   bytes = std::max<size_t>(256, (bytes + 255) / 256 * 256);
   int32_t best = -1;
@@ -141,6 +186,13 @@ Status CudaExecutor::run(const Program &program,
       return invalidArgument(program.name() + ": missing input '" + name + "'");
     slots_[size_t(program.inputs().at(name))] = it->second;
   }
+  auto releaseAll = [this] {
+    for (int32_t &buffer : owned_)
+      if (buffer >= 0) {
+        pool_[size_t(buffer)].free = true;
+        buffer = -1;
+      }
+  };
   for (const OpInfo &op : program.ops()) {
     Status s = runOp(program, op);
     for (int32_t root : op.release)
@@ -148,16 +200,16 @@ Status CudaExecutor::run(const Program &program,
         pool_[size_t(owned_[size_t(root)])].free = true;
         owned_[size_t(root)] = -1;
       }
-    if (!s.isOk())
+    if (!s.isOk()) {
+      releaseAll();
       return s.withContext(program.name() + ": " + fb::EnumNameOpCode(op.code) +
                            (op.layer.empty() ? std::string() : " '" + op.layer + "'"));
+    }
   }
   outputs->clear();
   for (int32_t id : program.outputs())
     outputs->push_back(slots_[size_t(id)]);
-  for (int32_t buffer : owned_)
-    if (buffer >= 0)
-      pool_[size_t(buffer)].free = true;
+  releaseAll();
   return Status::ok();
 }
 
@@ -209,6 +261,7 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
       // Kernels already queued may still use the old workspace.
       VLMC_RETURN_IF_ERROR(model_.device().synchronize());
       VLMC_RETURN_IF_ERROR(workspace_.reset());
+      ++generation_;
       Result<cuda::DeviceBuffer> w = model_.device().allocate(launch->workspaceBytes);
       if (!w)
         return w.status();
@@ -219,9 +272,18 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
     launch->args.p[cuda::kWorkspacePointer] = reinterpret_cast<void *>(workspace_.ptr());
   }
   void *params[] = {&launch->args};
-  return model_.device().launch(model_.kernel(size_t(fop.kernel())),
-                                {launch->grid[0], launch->grid[1], launch->grid[2]},
-                                {launch->block, 1, 1}, launch->sharedBytes, params);
+  const cuda::Function &function = model_.kernel(size_t(fop.kernel()));
+  if (profiler_)
+    VLMC_RETURN_IF_ERROR(profiler_->begin());
+  VLMC_RETURN_IF_ERROR(model_.device().launch(
+      function, {launch->grid[0], launch->grid[1], launch->grid[2]}, {launch->block, 1, 1},
+      launch->sharedBytes, params));
+  if (profiler_) {
+    LaunchWork work = launchWork(op.code, inputs, y);
+    VLMC_RETURN_IF_ERROR(
+        profiler_->end(function.name, fb::EnumNameOpCode(op.code), work.bytes, work.flops));
+  }
+  return Status::ok();
 }
 
 } // namespace vlmc::exec

@@ -50,15 +50,24 @@ private:
 
 // Runs a Program on the device. Storage comes from a pool of device buffers
 // kept across runs (no allocation once shapes repeat).
+class CudaProfiler;
+
 class CudaExecutor {
 public:
   explicit CudaExecutor(CudaModel &model) : model_(model) {}
+
+  // Times every launch of later runs (null: stop).
+  void setProfiler(CudaProfiler *profiler) { profiler_ = profiler; }
 
   // `inputs` are device tensors (the caller uploads host data). Outputs are
   // views into executor-owned device memory valid until the next run, or the
   // caller's buffers for outputs that alias inputs (KV caches).
   Status run(const Program &program, const std::map<std::string, cuda::DeviceTensor> &inputs,
              std::vector<cuda::DeviceTensor> *outputs);
+
+  // Changes whenever memory a previous run's launches referred to is freed
+  // (the workspace grows): a graph captured before then must not replay.
+  uint64_t generation() const { return generation_; }
 
 private:
   struct Buffer {
@@ -73,6 +82,8 @@ private:
   cuda::DeviceBuffer workspace_;
   std::vector<cuda::DeviceTensor> slots_;
   std::vector<int32_t> owned_; // pool buffer per value (-1: none)
+  uint64_t generation_ = 0;
+  CudaProfiler *profiler_ = nullptr;
 };
 
 size_t dtypeBytes(fb::DType dtype);

@@ -35,7 +35,8 @@ Result<cuda::DeviceTensor> CudaSession::cache(const std::string &name, const Val
                             shape};
 }
 
-Result<cuda::DeviceTensor> CudaSession::upload(const std::string &name, const TensorRef &host,
+Result<cuda::DeviceTensor> CudaSession::upload(const std::string &program,
+                                               const std::string &name, const TensorRef &host,
                                                const ValueInfo &info) {
   const void *data = host.data;
   size_t bytes = host.bytes();
@@ -53,7 +54,7 @@ Result<cuda::DeviceTensor> CudaSession::upload(const std::string &name, const Te
     data = converted_.data();
     bytes = converted_.size();
   }
-  cuda::DeviceBuffer &buffer = staging_[name];
+  cuda::DeviceBuffer &buffer = staging_[program + "/" + name];
   if (buffer.size() < std::max<size_t>(bytes, 1)) {
     VLMC_RETURN_IF_ERROR(buffer.reset());
     Result<cuda::DeviceBuffer> fresh = model_.device().allocate(std::max<size_t>(bytes, 256));
@@ -67,9 +68,75 @@ Result<cuda::DeviceTensor> CudaSession::upload(const std::string &name, const Te
                             host.shape};
 }
 
+namespace {
+
+std::string signatureOf(const std::map<std::string, cuda::DeviceTensor> &inputs,
+                        uint64_t generation) {
+  std::string s = std::to_string(generation);
+  for (const auto &[name, t] : inputs) {
+    s += ";" + name + "@" + std::to_string(reinterpret_cast<uintptr_t>(t.data)) + ":" +
+         std::to_string(int(t.dtype));
+    for (int64_t d : t.shape)
+      s += "," + std::to_string(d);
+  }
+  return s;
+}
+
+} // namespace
+
+Status CudaSession::runWithReplay(const Program &program,
+                                  const std::map<std::string, cuda::DeviceTensor> &device,
+                                  CudaExecutor &executor,
+                                  std::vector<cuda::DeviceTensor> *outputs) {
+  CapturedRun &captured = captured_[program.name()];
+  std::string signature = signatureOf(device, executor.generation());
+  if (captured.graph && captured.signature == signature) {
+    VLMC_RETURN_IF_ERROR(model_.device().replay(*captured.graph));
+    *outputs = captured.outputs;
+    ++replayStats_.replays;
+    return Status::ok();
+  }
+  captured.graph.reset();
+  // The first run with these inputs is eager: it sizes the executor's pool
+  // and workspace, so that the captured run allocates nothing.
+  if (captured.signature != signature || captured.captureFailed) {
+    VLMC_RETURN_IF_ERROR(executor.run(program, device, outputs));
+    captured.signature = signatureOf(device, executor.generation());
+    ++replayStats_.eagerRuns;
+    return Status::ok();
+  }
+  VLMC_RETURN_IF_ERROR(model_.device().beginCapture());
+  Status recorded = executor.run(program, device, outputs);
+  Result<cuda::Graph> graph = model_.device().endCapture();
+  if (!recorded.isOk() || !graph) {
+    // Something in the run cannot be captured: stay eager for this program.
+    captured.captureFailed = true;
+    ++replayStats_.failedCaptures;
+    VLMC_RETURN_IF_ERROR(executor.run(program, device, outputs));
+    ++replayStats_.eagerRuns;
+    return Status::ok();
+  }
+  captured.graph = std::move(*graph);
+  captured.outputs = *outputs;
+  ++replayStats_.captures;
+  // Capturing executed nothing: this step's work is the first replay.
+  VLMC_RETURN_IF_ERROR(model_.device().replay(*captured.graph));
+  ++replayStats_.replays;
+  return Status::ok();
+}
+
+Status CudaSession::profileKernels() {
+  profiler_ = std::make_unique<CudaProfiler>(model_.device());
+  return Status::ok();
+}
+
+std::vector<KernelTiming> CudaSession::kernelTimings() const {
+  return profiler_ ? profiler_->totals() : std::vector<KernelTiming>{};
+}
+
 Result<TensorRef> CudaSession::run(const Program &program,
                                    const std::map<std::string, TensorRef> &inputs,
-                                   CudaExecutor &executor) {
+                                   CudaExecutor &executor, bool replay) {
   std::map<std::string, cuda::DeviceTensor> device;
   for (const std::string &name : program.inputOrder()) {
     const ValueInfo &info = program.values()[size_t(program.inputs().at(name))];
@@ -80,14 +147,24 @@ Result<TensorRef> CudaSession::run(const Program &program,
       auto it = inputs.find(name);
       if (it == inputs.end())
         return invalidArgument(program.name() + ": missing input '" + name + "'");
-      t = upload(name, it->second, info);
+      t = upload(program.name(), name, it->second, info);
     }
     if (!t)
       return t.status();
     device[name] = std::move(*t);
   }
   std::vector<cuda::DeviceTensor> outputs;
-  VLMC_RETURN_IF_ERROR(executor.run(program, device, &outputs));
+  if (profiler_) {
+    executor.setProfiler(profiler_.get());
+    Status ran = executor.run(program, device, &outputs);
+    executor.setProfiler(nullptr);
+    VLMC_RETURN_IF_ERROR(ran);
+    VLMC_RETURN_IF_ERROR(profiler_->collect());
+  } else if (replay) {
+    VLMC_RETURN_IF_ERROR(runWithReplay(program, device, executor, &outputs));
+  } else {
+    VLMC_RETURN_IF_ERROR(executor.run(program, device, &outputs));
+  }
   const cuda::DeviceTensor &out = outputs[0];
   size_t count = size_t(out.numel());
   size_t bytes = count * dtypeBytes(out.dtype);

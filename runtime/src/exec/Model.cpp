@@ -136,6 +136,32 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
 
 const std::vector<TensorRef> &Session::lastOutputs() const { return impl_->lastOutputs; }
 
+int64_t Session::graphReplays() const {
+  return impl_->cuda ? impl_->cuda->replayStats().replays : 0;
+}
+
+Status Session::profileKernels() {
+  if (!impl_->cuda)
+    return invalidArgument("kernel profiles need an artifact compiled for --target cuda");
+  return impl_->cuda->profileKernels();
+}
+
+std::vector<KernelTiming> Session::kernelTimings() const {
+  return impl_->cuda ? impl_->cuda->kernelTimings() : std::vector<KernelTiming>{};
+}
+
+Result<int64_t> Session::deviceMemoryInUse() const {
+  if (!impl_->cuda)
+    return invalidArgument("device memory is known for the CUDA target only");
+  Result<CudaModel *> device = model_->cudaModel();
+  if (!device)
+    return device.status();
+  Result<cuda::MemoryInfo> info = (*device)->device().memoryInfo();
+  if (!info)
+    return info.status();
+  return int64_t(info->total - info->free);
+}
+
 void Session::reset() {
   length_ = 0;
   ropeDelta_ = 0;
@@ -179,7 +205,8 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   bool decode = std::string(function) == "decode_step";
   if (impl.cuda) {
     Result<TensorRef> logits =
-        impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill);
+        impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill,
+                       decode && options_.cudaGraphs);
     if (!logits)
       return logits.status();
     impl.lastOutputs = {*logits};

@@ -61,6 +61,20 @@ private:
 struct SessionOptions {
   int64_t maxContext = 4096; // KV-cache positions
   int numThreads = 0;        // 0: all hardware threads
+  // CUDA target: decode steps are captured into a CUDA graph once and
+  // replayed (off: every kernel is launched every step, for comparison).
+  bool cudaGraphs = true;
+};
+
+// Device time of one generated kernel over the profiled runs (CUDA target).
+// `bytes` counts every operand read once and the output written once, so
+// bytes / time is the achieved bandwidth of a kernel that reads each operand
+// once; `flops` counts multiply-adds as two (0 where the host cannot know,
+// e.g. attention over a KV length that lives on the device).
+struct KernelTiming {
+  std::string kernel, op;
+  int64_t launches = 0;
+  double milliseconds = 0, bytes = 0, flops = 0;
 };
 
 // One image, preprocessed by the model's image processor.
@@ -101,6 +115,18 @@ public:
   const std::vector<TensorRef> &lastOutputs() const;
 
   int64_t length() const { return length_; }
+  // CUDA target: decode steps served by replaying a captured graph.
+  int64_t graphReplays() const;
+  // CUDA target: time every kernel launch with device events from now on,
+  // starting new totals (runs stay eager: a replayed graph has no
+  // per-kernel events).
+  Status profileKernels();
+  // The profiled totals, slowest kernel first.
+  std::vector<KernelTiming> kernelTimings() const;
+  // CUDA target: bytes of device memory in use (cuMemGetInfo: total - free),
+  // whoever uses them. Buffers are kept across runs (freed only when one
+  // grows), so after the largest run this is close to the peak.
+  Result<int64_t> deviceMemoryInUse() const;
   int64_t maxContext() const { return options_.maxContext; }
   void reset();
 

@@ -217,6 +217,93 @@ TEST_P(CudaFixtureTest, MatchesReference) {
   }
 }
 
+// Decode steps replayed from a captured CUDA graph must compute what eager
+// launches compute: same kernels on the same inputs, so the logits agree to
+// the last bit except where a kernel's reduction order varies between
+// launches (none does today; the tolerance leaves room for one that would).
+// Positions and the KV length change every step, so a graph that read stale
+// inputs would diverge at once.
+class CudaGraphTest : public ::testing::TestWithParam<std::string> {};
+
+std::vector<std::vector<float>> decodeSteps(const std::string &artifact,
+                                            const std::vector<int32_t> &prompt, bool graphs,
+                                            int steps, int64_t *replays) {
+  std::vector<std::vector<float>> rows;
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
+  EXPECT_TRUE(model.isOk()) << model.status().message();
+  if (!model)
+    return rows;
+  SessionOptions options{256, 2};
+  options.cudaGraphs = graphs;
+  Result<std::unique_ptr<Session>> session = Session::create(*model, options);
+  EXPECT_TRUE(session.isOk()) << session.status().message();
+  if (!session)
+    return rows;
+  Result<TensorRef> logits = (*session)->prefill(prompt);
+  EXPECT_TRUE(logits.isOk()) << logits.status().message();
+  if (!logits)
+    return rows;
+  int64_t vocab = logits->shape.back();
+  const float *last = logits->as<float>() + logits->numel() - vocab;
+  int32_t next = int32_t(std::max_element(last, last + vocab) - last);
+  for (int i = 0; i < steps; ++i) {
+    Result<TensorRef> step = (*session)->decode(next);
+    EXPECT_TRUE(step.isOk()) << step.status().message();
+    if (!step)
+      break;
+    const float *row = step->as<float>();
+    rows.emplace_back(row, row + vocab);
+    next = int32_t(std::max_element(row, row + vocab) - row);
+  }
+  *replays = (*session)->graphReplays();
+  return rows;
+}
+
+TEST_P(CudaGraphTest, ReplayedDecodeMatchesEagerDecode) {
+  if (cudaDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
+  const std::string artifact = cudaDir() + "/" + GetParam() + ".cuda.vlmc";
+  if (std::FILE *f = std::fopen(artifact.c_str(), "rb"))
+    std::fclose(f);
+  else
+    GTEST_SKIP() << artifact << " is not in this bundle";
+  const std::vector<int32_t> prompt = {1, 5, 9, 13, 17, 21, 25, 29};
+  constexpr int kSteps = 24;
+  int64_t eagerReplays = 0, graphReplays = 0;
+  std::vector<std::vector<float>> eager = decodeSteps(artifact, prompt, false, kSteps, &eagerReplays);
+  std::vector<std::vector<float>> replayed =
+      decodeSteps(artifact, prompt, true, kSteps, &graphReplays);
+  ASSERT_EQ(eager.size(), size_t(kSteps));
+  ASSERT_EQ(replayed.size(), size_t(kSteps));
+  EXPECT_EQ(eagerReplays, 0);
+  // Step 1 runs eagerly (it sizes the executor's memory), step 2 is captured.
+  EXPECT_EQ(graphReplays, kSteps - 1);
+  double worst = 0;
+  for (int i = 0; i < kSteps; ++i) {
+    const std::vector<float> &e = eager[size_t(i)], &r = replayed[size_t(i)];
+    float range = *std::max_element(e.begin(), e.end()) - *std::min_element(e.begin(), e.end());
+    for (size_t j = 0; j < e.size(); ++j)
+      worst = std::max(worst, double(std::fabs(e[j] - r[j])) / range);
+    ASSERT_EQ(std::max_element(e.begin(), e.end()) - e.begin(),
+              std::max_element(r.begin(), r.end()) - r.begin())
+        << "step " << i;
+  }
+  std::printf("  %s: %d decode steps, %lld graph replays, max |eager - replayed| = %.3g of "
+              "the logit range\n",
+              GetParam().c_str(), kSteps, (long long)graphReplays, worst);
+  EXPECT_LE(worst, 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Gpu, CudaGraphTest,
+                         ::testing::Values("tinystories-656k", "qwen2vl-tiny"),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           std::string name = info.param;
+                           for (char &ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch)))
+                               ch = '_';
+                           return name + "_";
+                         });
+
 INSTANTIATE_TEST_SUITE_P(
     Gpu, CudaFixtureTest,
     ::testing::Values(Case{"qwen2vl-tiny", "ref_text_only.safetensors", ""},
