@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
-#include <random>
 
 namespace vlmc::compiler {
 
@@ -97,17 +96,7 @@ size_t elementSize(fb::DType dtype) { return artifact::dtypeSize(dtype); }
 Result<std::vector<float>> WeightMaterializer::sourceFloats(
     const WeightRecipe &recipe, const std::vector<int64_t> &logicalShape) {
   int64_t want = product(logicalShape);
-  if (!checkpoint) {
-    // Synthetic weights: a fixed pseudo-random stream per tensor name.
-    std::seed_seq seed(recipe.source.begin(), recipe.source.end());
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    std::vector<float> values(static_cast<size_t>(want));
-    for (float &v : values)
-      v = normal(rng);
-    return values;
-  }
-  const io::TensorView *view = checkpoint->find(recipe.source);
+  const io::TensorView *view = checkpoint.find(recipe.source);
   if (!view)
     return notFound("missing tensor '" + recipe.source + "' in the checkpoint");
   Result<std::vector<float>> values = toFloats(*view);
@@ -173,20 +162,10 @@ Result<std::vector<uint8_t>> WeightMaterializer::quantizedPart(const WeightRecip
                     std::to_string(spec.groupSize) + (spec.globalScale ? "g" : "");
   if (key != cachedKey) {
     // The columns follow from the source itself.
-    int64_t cols = 0;
-    if (checkpoint) {
-      const io::TensorView *view = checkpoint->find(recipe.source);
-      if (!view)
-        return notFound("missing tensor '" + recipe.source + "' in the checkpoint");
-      cols = view->numel() / (view->shape.empty() ? 1 : view->shape[0]);
-    } else if (recipe.part == "weight") {
-      cols = recipe.shape[1] * 32 / spec.bits;
-    } else if (recipe.part == "scales" || recipe.part == "biases") {
-      cols = recipe.shape[1] * spec.groupSize;
-    } else {
-      return invalidArgument("synthetic global scale of '" + recipe.source +
-                             "' needs its weight part first");
-    }
+    const io::TensorView *view = checkpoint.find(recipe.source);
+    if (!view)
+      return notFound("missing tensor '" + recipe.source + "' in the checkpoint");
+    int64_t cols = view->numel() / (view->shape.empty() ? 1 : view->shape[0]);
     Result<std::vector<float>> values = sourceFloats(recipe, {rows, cols});
     if (!values)
       return values.status();
@@ -227,17 +206,12 @@ Result<std::vector<uint8_t>> WeightMaterializer::quantizedPart(const WeightRecip
 Result<std::vector<uint8_t>> WeightMaterializer::materialize(const WeightRecipe &recipe) {
   if (recipe.quantize)
     return quantizedPart(recipe);
-  if (checkpoint) {
-    const io::TensorView *view = checkpoint->find(recipe.source);
-    if (!view)
-      return notFound("missing tensor '" + recipe.source + "' in the checkpoint");
-    // Pre-quantized parts (U32 codes, U8 scales) are copied as stored.
-    if (!io::isFloat(view->dtype))
-      return rawSlice(recipe, *view);
-  } else if (recipe.dtype == fb::DType::U32 || recipe.dtype == fb::DType::U8) {
-    return invalidArgument("synthetic weights cannot stand in for the pre-quantized tensor '" +
-                           recipe.source + "'");
-  }
+  const io::TensorView *view = checkpoint.find(recipe.source);
+  if (!view)
+    return notFound("missing tensor '" + recipe.source + "' in the checkpoint");
+  // Pre-quantized parts (U32 codes, U8 scales) are copied as stored.
+  if (!io::isFloat(view->dtype))
+    return rawSlice(recipe, *view);
   Result<std::vector<float>> values = sourceFloats(recipe, recipe.shape);
   if (!values)
     return values.status();

@@ -19,9 +19,8 @@ size_t elementSize(fb::DType dtype);
 
 class WeightMaterializer {
 public:
-  /// `checkpoint` may be null for synthetic weights: deterministic
-  /// pseudo-random values with a weight-like spread (σ = 0.02).
-  explicit WeightMaterializer(const io::Checkpoint *checkpoint) : checkpoint(checkpoint) {}
+  /// Synthetic weights never come here: the runtime generates them at load.
+  explicit WeightMaterializer(const io::Checkpoint &checkpoint) : checkpoint(checkpoint) {}
 
   /// The stored bytes of `recipe` (numel(shape) * elementSize(dtype)).
   Result<std::vector<uint8_t>> materialize(const WeightRecipe &recipe);
@@ -35,7 +34,7 @@ private:
                                         const io::TensorView &view);
   Result<std::vector<uint8_t>> quantizedPart(const WeightRecipe &recipe);
 
-  const io::Checkpoint *checkpoint;
+  const io::Checkpoint &checkpoint;
   // The last quantized layer, so .weight/.scales/.biases quantize once.
   std::string cachedKey;
   quant::QuantizedMatrix cached;

@@ -99,7 +99,8 @@ Json summarize(const Artifact &a) {
       {"flatbuffer_offset", h.flatbufferOffset},
       {"flatbuffer_size", h.flatbufferSize},
       {"weights_offset", h.weightsOffset},
-      {"weights_size", h.weightsSize}};
+      {"weights_size", h.weightsSize},
+      {"synthetic_weights_size", root.synthetic_weights_size()}};
   out["model"] = {{"family", str(root.family())},
                   {"model_type", str(root.model_type())},
                   {"target", str(root.target())},
@@ -254,6 +255,9 @@ void printText(const Json &s, std::ostream &out) {
       << h["flatbuffer_offset"] << "\n"
       << "  weights     " << h["weights_size"] << " bytes at offset "
       << h["weights_offset"] << "\n";
+  if (h["synthetic_weights_size"].get<uint64_t>() > 0)
+    out << "  synthetic   " << h["synthetic_weights_size"]
+        << " bytes of weights generated at load\n";
 
   const Json &m = s["model"];
   out << "model:\n"

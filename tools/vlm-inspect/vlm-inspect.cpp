@@ -26,7 +26,8 @@ int main(int argc, char **argv) {
   app.add_flag("--json", json, "Print one JSON object instead of the report");
   CLI11_PARSE(app, argc, argv);
 
-  auto artifact = vlmc::artifact::Artifact::open(path);
+  auto artifact = vlmc::artifact::Artifact::open(
+      path, vlmc::artifact::Artifact::SyntheticWeights::kSkip);
   if (!artifact) {
     std::cerr << "vlm-inspect: error: " << artifact.status().message() << "\n";
     return 1;

@@ -1,15 +1,16 @@
 #include "vlmc/artifact/Artifact.h"
 
 #include "Storage.h"
+#include "vlmc/artifact/SyntheticWeights.h"
 #include "Verify.h"
 
 namespace vlmc::artifact {
 
-Result<Artifact> Artifact::open(const std::string &path) {
+Result<Artifact> Artifact::open(const std::string &path, SyntheticWeights synthetic) {
   auto storage = detail::mapFile(path);
   if (!storage)
     return storage.status();
-  return load(std::move(storage->bytes), storage->size, path);
+  return load(std::move(storage->bytes), storage->size, path, synthetic);
 }
 
 Result<Artifact> Artifact::fromBytes(std::string_view bytes,
@@ -21,7 +22,8 @@ Result<Artifact> Artifact::fromBytes(std::string_view bytes,
 }
 
 Result<Artifact> Artifact::load(std::shared_ptr<const uint8_t> bytes,
-                                size_t size, const std::string &label) {
+                                size_t size, const std::string &label,
+                                SyntheticWeights syntheticMode) {
   Artifact a;
   a.label_ = label;
   a.bytes_ = std::move(bytes);
@@ -32,9 +34,24 @@ Result<Artifact> Artifact::load(std::shared_ptr<const uint8_t> bytes,
   VLMC_RETURN_IF_ERROR(
       detail::verifyFlatbuffer(flatbuffer, a.header_.flatbufferSize, label));
   a.root_ = fb::GetArtifact(flatbuffer);
-  VLMC_RETURN_IF_ERROR(
-      detail::verifyContents(*a.root_, a.header_.flatbufferSize,
-                             a.header_.weightsSize, label, a.index_));
+  const uint64_t synthetic = a.root_->synthetic_weights_size();
+  if (synthetic > 0 && a.header_.weightsSize > 0)
+    return dataLoss(label + ": corrupt artifact: it stores " +
+                    std::to_string(a.header_.weightsSize) +
+                    " weight bytes and asks for synthetic weights too");
+  const uint64_t weightsSize = synthetic > 0 ? synthetic : a.header_.weightsSize;
+  VLMC_RETURN_IF_ERROR(detail::verifyContents(
+      *a.root_, a.header_.flatbufferSize, weightsSize, label, a.index_));
+  if (synthetic > 0 && syntheticMode == SyntheticWeights::kSkip)
+    return a;
+  if (synthetic > 0) {
+    Result<std::shared_ptr<uint8_t>> generated = generateSyntheticWeights(*a.root_, synthetic);
+    if (!generated)
+      return generated.status().withContext(label);
+    a.synthetic_ = std::move(*generated);
+    a.weights_ = {a.synthetic_.get(), size_t(synthetic)};
+    return a;
+  }
   a.weights_ = {base + a.header_.weightsOffset, size_t(a.header_.weightsSize)};
   return a;
 }

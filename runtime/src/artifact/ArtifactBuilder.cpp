@@ -191,7 +191,8 @@ Status ArtifactBuilder::seal() {
   fb::FinishArtifactBuffer(
       fbb_, fb::CreateArtifact(fbb_, family, modelType, target,
                                model_.quantizeActivations, version, files,
-                               tensors, functions, kernels));
+                               tensors, functions, kernels,
+                               generatedAtLoad_ ? weightsSize_ : 0));
   if (options_.verify) {
     sealStatus_ = detail::verifyFlatbuffer(fbb_.GetBufferPointer(),
                                            fbb_.GetSize(), kLabel);
@@ -212,12 +213,14 @@ Status ArtifactBuilder::writeTo(TensorSink &out) {
   h.flatbufferOffset = kHeaderSize;
   h.flatbufferSize = flatbufferSize;
   alignUp(kHeaderSize + flatbufferSize, kWeightsAlignment, h.weightsOffset);
-  h.weightsSize = weightsSize_;
+  h.weightsSize = generatedAtLoad_ ? 0 : weightsSize_;
 
   VLMC_RETURN_IF_ERROR(out.write(&h, sizeof h));
   VLMC_RETURN_IF_ERROR(out.write(fbb_.GetBufferPointer(), flatbufferSize));
   VLMC_RETURN_IF_ERROR(
       writeZeros(out, h.weightsOffset - kHeaderSize - flatbufferSize));
+  if (generatedAtLoad_)
+    return Status::ok();
   uint64_t position = 0; // within the weights segment
   for (const PendingTensor &t : tensors_) {
     VLMC_RETURN_IF_ERROR(writeZeros(out, t.offset - position));

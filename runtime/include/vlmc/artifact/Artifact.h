@@ -57,8 +57,13 @@ std::string shapeString(const flatbuffers::Vector<int64_t> *shape);
 
 class Artifact {
 public:
+  // What open() does with synthetic weights (Artifact.synthetic_weights_size):
+  // generate them, or leave the segment empty (tools that read metadata only).
+  enum class SyntheticWeights { kGenerate, kSkip };
+
   // Maps `path` read-only and verifies it.
-  static Result<Artifact> open(const std::string &path);
+  static Result<Artifact> open(const std::string &path,
+                               SyntheticWeights synthetic = SyntheticWeights::kGenerate);
   // Verifies an in-memory image (tests, fuzzing). The bytes are copied into a
   // page-aligned buffer so tensor views have the same alignment as with open().
   // `label` stands in for the path in messages.
@@ -73,6 +78,9 @@ public:
   // copy) is alive.
   const fb::Artifact &root() const { return *root_; }
   ByteSpan flatbuffer() const;
+  // True when the weights were generated at load (synthetic_weights_size):
+  // numbers computed with them mean nothing, their speed does.
+  bool syntheticWeights() const { return root_->synthetic_weights_size() > 0; }
   // The whole weights segment, for uploading to a device in one copy.
   ByteSpan weightsSegment() const { return weights_; }
 
@@ -98,7 +106,8 @@ public:
 private:
   Artifact() = default;
   static Result<Artifact> load(std::shared_ptr<const uint8_t> bytes,
-                               size_t size, const std::string &label);
+                               size_t size, const std::string &label,
+                               SyntheticWeights synthetic = SyntheticWeights::kGenerate);
 
   std::string label_;
   std::shared_ptr<const uint8_t> bytes_; // the mapping or the aligned copy
@@ -106,6 +115,8 @@ private:
   Header header_{};
   const fb::Artifact *root_ = nullptr;
   ByteSpan weights_;
+  // The generated segment of an artifact with synthetic weights.
+  std::shared_ptr<uint8_t> synthetic_;
   Index index_;
 };
 

@@ -79,6 +79,10 @@ public:
 
   // Any time before the first finish*().
   void setModelInfo(ModelInfo info) { model_ = std::move(info); }
+  // Any time before the first finish*(): tensors get their offsets but no
+  // bytes (their sources are never called); the runtime generates the
+  // segment at load (Artifact.synthetic_weights_size in the schema).
+  void setWeightsGeneratedAtLoad() { generatedAtLoad_ = true; }
 
   // Adds a tensor and returns its index (what Parameter ops refer to). The
   // first form keeps `bytes` in memory until finish (tests, small tensors);
@@ -135,6 +139,7 @@ private:
   std::vector<flatbuffers::Offset<fb::Function>> functions_;
   std::vector<flatbuffers::Offset<fb::Kernel>> kernels_;
   uint64_t weightsSize_ = 0;
+  bool generatedAtLoad_ = false;
   bool sealed_ = false;
   Status sealStatus_;
 };
