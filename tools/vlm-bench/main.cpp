@@ -176,6 +176,7 @@ int main(int argc, char **argv) {
   options.maxContext = promptTokens + genTokens + 1;
   options.numThreads = threads;
   options.cudaGraphs = !noGraphs;
+  options.prefillLastLogitsOnly = true; // as generation does
   std::vector<double> prefillTimes, decodeTimes;
   int64_t replays = 0, deviceBytes = -1;
   std::vector<exec::KernelTiming> prefillKernels, decodeKernels;

@@ -136,7 +136,8 @@ std::vector<KernelTiming> CudaSession::kernelTimings() const {
 
 Result<TensorRef> CudaSession::run(const Program &program,
                                    const std::map<std::string, TensorRef> &inputs,
-                                   CudaExecutor &executor, bool replay) {
+                                   CudaExecutor &executor, bool replay,
+                                   bool lastRowOnly) {
   std::map<std::string, cuda::DeviceTensor> device;
   for (const std::string &name : program.inputOrder()) {
     const ValueInfo &info = program.values()[size_t(program.inputs().at(name))];
@@ -166,11 +167,18 @@ Result<TensorRef> CudaSession::run(const Program &program,
     VLMC_RETURN_IF_ERROR(executor.run(program, device, &outputs));
   }
   const cuda::DeviceTensor &out = outputs[0];
-  size_t count = size_t(out.numel());
+  std::vector<int64_t> shape = out.shape;
+  size_t count = size_t(out.numel()), skipped = 0;
+  if (lastRowOnly && shape.size() == 2 && shape[0] > 1) {
+    skipped = size_t(shape[0] - 1) * size_t(shape[1]);
+    count -= skipped;
+    shape[0] = 1;
+  }
   size_t bytes = count * dtypeBytes(out.dtype);
   downloaded_.resize(bytes);
   VLMC_RETURN_IF_ERROR(model_.device().download(
-      downloaded_.data(), reinterpret_cast<CUdeviceptr>(out.data), bytes));
+      downloaded_.data(),
+      reinterpret_cast<CUdeviceptr>(out.data) + skipped * dtypeBytes(out.dtype), bytes));
   output_.resize(count);
   if (out.dtype == fb::DType::F32)
     std::memcpy(output_.data(), downloaded_.data(), bytes);
@@ -178,7 +186,7 @@ Result<TensorRef> CudaSession::run(const Program &program,
     VLMC_RETURN_IF_ERROR(quant::convertToFloat(
         downloaded_.data(), out.dtype == fb::DType::BF16 ? quant::DType::kBF16 : quant::DType::kF16,
         int64_t(count), output_.data()));
-  return TensorRef{ElementType::kF32, out.shape, output_.data()};
+  return TensorRef{ElementType::kF32, shape, output_.data()};
 }
 
 } // namespace vlmc::exec

@@ -21,8 +21,8 @@ public:
 
   // Runs `program`: host `inputs` are uploaded (f32 converted to the value's
   // declared float type), inputs named k_cache.* / v_cache.* are bound to the
-  // session's device caches. Returns output 0 on the host in f32, valid until
-  // the next run.
+  // session's device caches. Returns output 0 on the host in f32 (only its
+  // last row with `lastRowOnly`), valid until the next run.
   //
   // With `replay`, the launches of a run whose device inputs (pointers,
   // types, shapes) repeat those of the previous run are captured into a CUDA
@@ -31,7 +31,8 @@ public:
   // size a kernel reads that changes from step to step (KV length and
   // offset) is a device scalar, and the executor's memory stays put.
   Result<TensorRef> run(const Program &program, const std::map<std::string, TensorRef> &inputs,
-                        CudaExecutor &executor, bool replay = false);
+                        CudaExecutor &executor, bool replay = false,
+                        bool lastRowOnly = false);
 
   // How the runs with `replay` went, for benchmarks and tests.
   struct ReplayStats {

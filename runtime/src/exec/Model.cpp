@@ -203,10 +203,11 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
     }
   }
   bool decode = std::string(function) == "decode_step";
+  bool lastRowOnly = !decode && options_.prefillLastLogitsOnly;
   if (impl.cuda) {
     Result<TensorRef> logits =
         impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill,
-                       decode && options_.cudaGraphs);
+                       decode && options_.cudaGraphs, lastRowOnly);
     if (!logits)
       return logits.status();
     impl.lastOutputs = {*logits};
@@ -223,7 +224,12 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   CpuExecutor &executor = decode ? *impl.decode : *impl.prefill;
   VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &impl.lastOutputs));
   length_ += s;
-  return impl.lastOutputs[0];
+  const TensorRef &logits = impl.lastOutputs[0];
+  if (lastRowOnly && logits.shape.size() == 2) {
+    int64_t vocab = logits.shape[1];
+    return TensorRef{logits.dtype, {1, vocab}, logits.as<float>() + (logits.shape[0] - 1) * vocab};
+  }
+  return logits;
 }
 
 Result<TensorRef> Session::prefill(const std::vector<int32_t> &ids,

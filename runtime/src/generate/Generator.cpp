@@ -118,7 +118,11 @@ Result<std::unique_ptr<Generator>> Generator::create(std::shared_ptr<exec::Model
   }
   g->impl_->eos = eosIds(m, *g->impl_->tokenizer);
 
-  Result<std::unique_ptr<exec::Session>> session = exec::Session::create(g->model_, options);
+  // Sampling reads the prompt's last logits row only.
+  exec::SessionOptions sessionOptions = options;
+  sessionOptions.prefillLastLogitsOnly = true;
+  Result<std::unique_ptr<exec::Session>> session =
+      exec::Session::create(g->model_, sessionOptions);
   if (!session)
     return session.status();
   g->impl_->session = std::move(*session);

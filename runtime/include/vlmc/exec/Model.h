@@ -64,6 +64,10 @@ struct SessionOptions {
   // CUDA target: decode steps are captured into a CUDA graph once and
   // replayed (off: every kernel is launched every step, for comparison).
   bool cudaGraphs = true;
+  // prefill returns the logits of its last token only ([1, vocab]): what
+  // generation needs, without bringing [tokens, vocab] floats to the host
+  // (155 MB for a 512-token Qwen2-VL prompt on the CUDA target).
+  bool prefillLastLogitsOnly = false;
 };
 
 // Device time of one generated kernel over the profiled runs (CUDA target).
@@ -101,8 +105,9 @@ public:
 
   // Prefill of `ids` after what the session already holds. With images,
   // `imageEmbeddings` come from encodeImages and `images` give their grids
-  // (Qwen's M-RoPE positions). Returns logits [ids.size(), vocab], valid until
-  // the next prefill.
+  // (Qwen's M-RoPE positions). Returns logits [ids.size(), vocab] (or
+  // [1, vocab] with SessionOptions::prefillLastLogitsOnly), valid until the
+  // next prefill.
   Result<TensorRef> prefill(const std::vector<int32_t> &ids,
                             const TensorRef *imageEmbeddings = nullptr,
                             const std::vector<ImageInput> &images = {});

@@ -205,6 +205,39 @@ TEST_P(FixtureTest, LogitsAndGreedyTokensMatchTransformers) {
   EXPECT_EQ(got, want) << "greedy tokens";
 }
 
+// With SessionOptions::prefillLastLogitsOnly (what generation uses) prefill
+// returns one row: transformers' last one.
+TEST_P(FixtureTest, LastLogitsOnlyMatchTransformersLastRow) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  const Case &c = GetParam();
+  if (!c.variant.empty())
+    GTEST_SKIP() << "the float artifact covers it";
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/" + c.model + ".vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  SessionOptions options{512, 2};
+  options.prefillLastLogitsOnly = true;
+  Result<std::unique_ptr<Session>> session = Session::create(*model, options);
+  ASSERT_TRUE(session.isOk()) << session.status().message();
+  Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
+  std::vector<ImageInput> images = imagesOf(ref);
+  TensorRef imageEmbeddings;
+  if (!images.empty()) {
+    Result<TensorRef> embeds = (*session)->encodeImages(images);
+    ASSERT_TRUE(embeds.isOk()) << embeds.status().message();
+    imageEmbeddings = *embeds;
+  }
+  Result<TensorRef> logits = (*session)->prefill(
+      ref.ids("input_ids"), images.empty() ? nullptr : &imageEmbeddings, images);
+  ASSERT_TRUE(logits.isOk()) << logits.status().message();
+  ASSERT_EQ(logits->shape.size(), 2u);
+  EXPECT_EQ(logits->shape[0], 1);
+  int64_t vocab = logits->shape[1];
+  std::vector<float> want = ref.has("logits") ? ref.floats("logits") : ref.floats("logits_last4");
+  want.erase(want.begin(), want.end() - vocab);
+  expectLogitsMatch(logits->as<float>(), want, 1, vocab, "last prefill logits");
+}
+
 // transformers' hidden_states (input embeddings, each layer's output, the
 // final norm) against what the artifact compiled with --emit-hidden-states
 // returns after the logits and KV caches.
