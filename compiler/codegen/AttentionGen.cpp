@@ -73,6 +73,7 @@ namespace ad {
 constexpr int NW = 4, SK = 128; // warps; keys per split (== kAttentionSplitKeys): a batch of 32 per warp
 constexpr int E2 = cfg::E2, DL = cfg::DL; // lane dims: (lane + 32 dl) * E2 + [0, E2)
 constexpr int G = cfg::G, D = cfg::D;
+constexpr int PV = 8; // V rows in flight per lane during P.V
 constexpr int Q_FLOATS = G * D, P_FLOATS = NW * G * 32, ML_FLOATS = NW * G * 2;
 }
 
@@ -167,28 +168,38 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
       ps[(warp * G + hh) * 32 + lane] = p;
     }
     __syncwarp();
-    // P.V: lanes split the head dim, keys in order.
+    // P.V: lanes split the head dim, keys in order. The V rows of PV keys
+    // are loaded before any is used, so their latencies overlap (one at a
+    // time, the loop was a chain of 32 dependent DRAM round trips). Keys
+    // past the range load zeros and have p = 0: they add nothing.
     const int nk = s1 - kb < 32 ? (int)(s1 - kb) : 32;
-    for (int r = 0; r < nk; ++r) {
-      const act_t *vr = v + ((kb + r) * cfg::HKV + kvh) * D;
-      float vv[DL][E2];
+    for (int r0 = 0; r0 < nk; r0 += PV) {
+      float vv[PV][DL][E2];
 #pragma unroll
-      for (int dl = 0; dl < DL; ++dl) {
-        const int d = (lane + 32 * dl) * E2;
-        if (D % (32 * E2) == 0 || d < D) {
-          act_loadv<E2>(vr + d, vv[dl]);
-        } else {
+      for (int rr = 0; rr < PV; ++rr) {
+        const act_t *vr = v + ((kb + r0 + rr) * cfg::HKV + kvh) * D;
 #pragma unroll
-          for (int e = 0; e < E2; ++e) vv[dl][e] = 0.0f;
+        for (int dl = 0; dl < DL; ++dl) {
+          const int d = (lane + 32 * dl) * E2;
+          if (r0 + rr < nk && (D % (32 * E2) == 0 || d < D)) {
+            act_loadv<E2>(vr + d, vv[rr][dl]);
+          } else {
+#pragma unroll
+            for (int e = 0; e < E2; ++e) vv[rr][dl][e] = 0.0f;
+          }
         }
       }
 #pragma unroll
-      for (int hh = 0; hh < G; ++hh) {
-        const float p = ps[(warp * G + hh) * 32 + r];
+      for (int rr = 0; rr < PV; ++rr) {
+        if (r0 + rr >= nk) break;
 #pragma unroll
-        for (int dl = 0; dl < DL; ++dl)
+        for (int hh = 0; hh < G; ++hh) {
+          const float p = ps[(warp * G + hh) * 32 + r0 + rr];
 #pragma unroll
-          for (int e = 0; e < E2; ++e) o[hh][dl][e] = fmaf(p, vv[dl][e], o[hh][dl][e]);
+          for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+            for (int e = 0; e < E2; ++e) o[hh][dl][e] = fmaf(p, vv[rr][dl][e], o[hh][dl][e]);
+        }
       }
     }
     __syncwarp();
