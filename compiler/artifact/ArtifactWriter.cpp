@@ -1,10 +1,12 @@
 #include "compiler/artifact/ArtifactWriter.h"
 
+#include "compiler/artifact/KernelPrecompiler.h"
 #include "compiler/artifact/ProgramEmitter.h"
 #include "compiler/artifact/WeightMaterializer.h"
 #include "vlmc/artifact/ArtifactBuilder.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fstream>
@@ -65,8 +67,14 @@ LogicalResult writeArtifact(ModuleOp module, const ArtifactOptions &options,
       emitProgram(module, builder.fbb(), options.target == "cuda");
   if (failed(program))
     return failure();
-  for (const codegen::KernelSource &kernel : program->kernels)
-    if (Status s = builder.addKernel(codegen::serializeKernel(builder.fbb(), kernel)); !s.isOk())
+  // Before the weights: a kernel that does not compile fails in seconds.
+  FailureOr<std::vector<std::vector<codegen::KernelCubin>>> cubins =
+      precompileKernels(module.getLoc(), program->kernels, options.cudaArchs, options.progress);
+  if (failed(cubins))
+    return failure();
+  for (auto [kernel, kernelCubins] : llvm::zip_equal(program->kernels, *cubins))
+    if (Status s = builder.addKernel(codegen::serializeKernel(builder.fbb(), kernel, kernelCubins));
+        !s.isOk())
       return fail(s.message());
   for (auto function : program->functions)
     if (Status s = builder.addFunction(function); !s.isOk())

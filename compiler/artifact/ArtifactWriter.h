@@ -8,6 +8,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
+#include <vector>
 
 namespace vlmc::compiler {
 
@@ -16,6 +17,9 @@ struct ArtifactOptions {
   std::string target;    // cpu or cuda
   bool quantizeActivations = false;
   bool syntheticWeights = false;
+  // Precompile every kernel for these archs ("sm_90a", ...) and embed the
+  // cubins (cuda target only); empty: the runtime compiles them.
+  std::vector<std::string> cudaArchs;
   bool progress = false; // per-tensor progress on stderr
 };
 

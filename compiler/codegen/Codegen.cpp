@@ -156,11 +156,22 @@ Result<KernelSource> generateKernel(const OpDesc &desc) {
 }
 
 flatbuffers::Offset<fb::Kernel> serializeKernel(flatbuffers::FlatBufferBuilder &fbb,
-                                                const KernelSource &kernel) {
+                                                const KernelSource &kernel,
+                                                const std::vector<KernelCubin> &cubins) {
   auto name = fbb.CreateString(kernel.name);
   auto source = fbb.CreateString(kernel.source);
-  return fb::CreateKernel(fbb, name, source, 0, kernel.grid, kernel.block, kernel.rowsPerBlock,
-                          kernel.tileM, kernel.tileN, kernel.sharedBytes);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Cubin>>> cubinTables;
+  if (!cubins.empty()) {
+    std::vector<flatbuffers::Offset<fb::Cubin>> tables;
+    for (const KernelCubin &cubin : cubins)
+      tables.push_back(fb::CreateCubin(
+          fbb, fbb.CreateString(cubin.arch),
+          fbb.CreateVector(reinterpret_cast<const uint8_t *>(cubin.image.data()),
+                           cubin.image.size())));
+    cubinTables = fbb.CreateVector(tables);
+  }
+  return fb::CreateKernel(fbb, name, source, cubinTables, kernel.grid, kernel.block,
+                          kernel.rowsPerBlock, kernel.tileM, kernel.tileN, kernel.sharedBytes);
 }
 
 } // namespace vlmc::codegen

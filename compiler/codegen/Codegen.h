@@ -68,8 +68,16 @@ struct KernelSource {
 
 Result<KernelSource> generateKernel(const OpDesc &desc);
 
-// The artifact's Kernel table for a generated kernel (no cubins).
+// A generated kernel compiled ahead of time for one GPU architecture.
+struct KernelCubin {
+  std::string arch; // as the runtime names the device's arch, e.g. "sm_90a"
+  std::string image;
+};
+
+// The artifact's Kernel table for a generated kernel: its source (the
+// runtime's JIT fallback) and any precompiled cubins.
 flatbuffers::Offset<fb::Kernel> serializeKernel(flatbuffers::FlatBufferBuilder &fbb,
-                                                const KernelSource &kernel);
+                                                const KernelSource &kernel,
+                                                const std::vector<KernelCubin> &cubins = {});
 
 } // namespace vlmc::codegen

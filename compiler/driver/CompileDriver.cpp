@@ -5,17 +5,43 @@
 #include "compiler/importer/Importer.h"
 #include "dialects/vlm/IR/VlmOps.h"
 #include "passes/Passes.h"
+#include "vlmc/cuda/Device.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <set>
 
 namespace vlmc::compiler {
 
 namespace {
+
+// Why `arch` is no --cuda-arch value, or "" if it is one. A cubin must be
+// recorded under the exact name the runtime gives the device's arch (it
+// compares strings), so "sm_90" is refused in favour of "sm_90a".
+std::string checkCudaArch(const std::string &arch) {
+  llvm::StringRef digits(arch);
+  digits.consume_back("a");
+  unsigned number = 0;
+  if (!digits.consume_front("sm_") || digits.size() < 2 ||
+      !llvm::all_of(digits, llvm::isDigit) || digits.getAsInteger(10, number))
+    return "--cuda-arch: '" + arch +
+           "' is not a GPU architecture; expected sm_<compute capability> with an "
+           "optional 'a' suffix, e.g. sm_90a, sm_100a or sm_86";
+  int major = int(number / 10), minor = int(number % 10);
+  std::string runtimeArch = cuda::archForComputeCapability(major, minor);
+  if (runtimeArch != arch)
+    return "--cuda-arch " + arch + ": the runtime loads " + runtimeArch +
+           " cubins on compute capability " + std::to_string(major) + "." +
+           std::to_string(minor) + " devices; use " + runtimeArch;
+  return "";
+}
 
 bool checkOptions(const CompileOptions &o, std::string *error) {
   auto fail = [&](const std::string &message) {
@@ -30,6 +56,18 @@ bool checkOptions(const CompileOptions &o, std::string *error) {
                     !o.quantPredicate.empty() || o.quantizeVision || o.nvfp4GlobalScale;
   if (quantFlags && !o.quantize)
     return fail("quantization flags need -q/--quantize");
+  if (!o.cudaArchs.empty() && o.target != "cuda")
+    return fail("--cuda-arch needs --target cuda (the " + o.target + " target has no kernels)");
+  if (!o.cudaArchs.empty() && o.emit != "artifact")
+    return fail("--cuda-arch needs --emit artifact (the cubins are embedded in the artifact)");
+  std::set<std::string> seen;
+  for (const std::string &arch : o.cudaArchs) {
+    std::string message = checkCudaArch(arch);
+    if (!message.empty())
+      return fail(message);
+    if (!seen.insert(arch).second)
+      return fail("--cuda-arch lists " + arch + " twice");
+  }
   return true;
 }
 
@@ -103,6 +141,7 @@ bool compileModel(const CompileOptions &options, const std::string &output,
     artifactOptions.target = options.target;
     artifactOptions.quantizeActivations = options.quantizeActivations;
     artifactOptions.syntheticWeights = options.syntheticWeights;
+    artifactOptions.cudaArchs = options.cudaArchs;
     artifactOptions.progress = options.progress;
     return mlir::succeeded(writeArtifact(**module, artifactOptions, output));
   }

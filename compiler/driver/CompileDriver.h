@@ -7,6 +7,7 @@
 // callers need not be compiler code.
 
 #include <string>
+#include <vector>
 
 namespace vlmc::compiler {
 
@@ -27,6 +28,10 @@ struct CompileOptions {
   // target's (bf16 on cuda, f32 on cpu).
   std::string computeType;
   std::string emit = "artifact"; // artifact | mlir
+  // Archs ("sm_90a", "sm_86", ...) to precompile every kernel for with NVRTC
+  // and embed in the artifact (cuda target, artifact only). Each is named as
+  // the runtime names a device's arch: the "a" suffix from sm_90 on.
+  std::vector<std::string> cudaArchs;
   bool hiddenStates = false;     // @prefill also returns the hidden states
   bool progress = false;
 };

@@ -134,6 +134,10 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
   }
   if (options.syntheticWeights)
     hash.add("synthetic-weights");
+  for (const std::string &arch : options.cudaArchs) {
+    hash.add("cuda-arch");
+    hash.add(arch);
+  }
   bool hasConfig = false;
   for (const std::string &name : listDir(modelDir)) {
     std::string path = modelDir + "/" + name;
@@ -187,6 +191,7 @@ Status checkCompile(const CompileOptions &options) {
   // ignores an MLX checkpoint's quantization, the very thing -qa checks.
   CompileOptions check = options;
   check.emit = "mlir";
+  check.cudaArchs.clear(); // cubins are for artifacts; the MLIR is the check
   check.progress = false;
   std::string error;
   if (!compileModel(check, "/dev/null", &error))

@@ -25,6 +25,15 @@ cl::opt<std::string> emit("emit", cl::desc("What to write: mlir (the program) or
                           cl::init("mlir"), cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("Execution target: cuda or cpu"),
                             cl::init("cuda"), cl::cat(category));
+cl::list<std::string> cudaArchs(
+    "cuda-arch",
+    cl::desc("Also compile every CUDA kernel with NVRTC for these GPU archs "
+             "(comma-separated, e.g. sm_90a,sm_100a; the 'a' suffix from sm_90 "
+             "on) and embed the cubins: a GPU of a listed arch loads them "
+             "instead of compiling at load time; others still compile the "
+             "embedded sources. Needs the CUDA toolkit's libnvrtc, no GPU; "
+             "--target cuda and --emit artifact only"),
+    cl::value_desc("ARCHS"), cl::CommaSeparated, cl::cat(category));
 cl::opt<bool> quantizeActivations(
     "quantize-activations",
     cl::desc("Quantize activations of mxfp8/nvfp4 layers (required for them on cuda)"),
@@ -82,7 +91,8 @@ int main(int argc, char **argv) {
       "vlm-compile: compile a vision-language model checkpoint ahead of time\n\n"
       "  vlm-compile --model DIR [-q --q-mode M --q-bits B --q-group-size G\n"
       "              --quant-predicate R --quantize-vision --nvfp4-global-scale]\n"
-      "              [-qa] [--target cuda|cpu] [--emit mlir|artifact] [-o OUT]\n");
+      "              [-qa] [--target cuda|cpu] [--emit mlir|artifact] [-o OUT]\n"
+      "              [--cuda-arch sm_90a,sm_100a,...]\n");
 
   vlmc::compiler::CompileOptions options;
   options.modelDir = modelDir;
@@ -98,6 +108,7 @@ int main(int argc, char **argv) {
   options.syntheticWeights = syntheticWeights;
   options.computeType = computeType;
   options.emit = emit;
+  options.cudaArchs.assign(cudaArchs.begin(), cudaArchs.end());
   options.hiddenStates = emitHiddenStates;
   options.progress = isatty(2);
   std::string error;

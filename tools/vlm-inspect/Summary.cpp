@@ -135,11 +135,22 @@ Json summarize(const Artifact &a) {
       functions.push_back(functionJson(*f));
   out["functions"] = std::move(functions);
 
+  // Cubins are listed apart from the names, each naming its kernel, so the
+  // names stay a plain list.
   Json kernels = Json::array();
+  Json cubins = Json::array();
   if (root.kernels())
-    for (const fb::Kernel *k : *root.kernels())
+    for (const fb::Kernel *k : *root.kernels()) {
       kernels.push_back(k->name()->str());
-  out["kernels"] = {{"count", kernels.size()}, {"names", std::move(kernels)}};
+      if (k->cubins())
+        for (const fb::Cubin *c : *k->cubins())
+          cubins.push_back({{"kernel", k->name()->str()},
+                            {"arch", c->arch()->str()},
+                            {"bytes", c->data() ? c->data()->size() : 0}});
+    }
+  out["kernels"] = {{"count", kernels.size()},
+                    {"names", std::move(kernels)},
+                    {"cubins", std::move(cubins)}};
   return out;
 }
 
@@ -239,6 +250,25 @@ void printFunction(const Json &f, std::ostream &out) {
   out << "    ops:     " << (ops.empty() ? "-" : ops) << "\n";
 }
 
+// One line per kernel with its cubins ("-": the runtime compiles it).
+void printKernels(const Json &kernels, std::ostream &out) {
+  out << "kernels: " << kernels["count"] << "\n";
+  size_t nameWidth = 0;
+  for (const Json &n : kernels["names"])
+    nameWidth = std::max(nameWidth, n.get<std::string>().size());
+  std::map<std::string, std::string> cubins;
+  for (const Json &c : kernels["cubins"]) {
+    std::string &list = cubins[c["kernel"].get<std::string>()];
+    list += (list.empty() ? "" : ", ") + c["arch"].get<std::string>() + " (" +
+            human(c["bytes"].get<uint64_t>()) + ")";
+  }
+  for (const Json &n : kernels["names"]) {
+    auto it = cubins.find(n.get<std::string>());
+    out << "  " << pad(n.get<std::string>(), nameWidth)
+        << "  cubins: " << (it == cubins.end() ? "-" : it->second) << "\n";
+  }
+}
+
 } // namespace
 
 void printText(const Json &s, std::ostream &out) {
@@ -282,12 +312,7 @@ void printText(const Json &s, std::ostream &out) {
   for (const Json &f : s["functions"])
     printFunction(f, out);
 
-  const Json &k = s["kernels"];
-  out << "kernels: " << k["count"];
-  std::string names;
-  for (const Json &n : k["names"])
-    names += (names.empty() ? "" : ", ") + n.get<std::string>();
-  out << (names.empty() ? "" : " (" + names + ")") << "\n";
+  printKernels(s["kernels"], out);
 }
 
 } // namespace vlmc::inspect

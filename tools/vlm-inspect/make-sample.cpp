@@ -162,7 +162,7 @@ Status writeSample(const std::string &path) {
   VLMC_RETURN_IF_ERROR(b.addFunction(decodeStep(b)));
   std::vector<uint8_t> cubin(64, 0x7f);
   std::vector<flatbuffers::Offset<fb::Cubin>> cubins = {
-      fb::CreateCubinDirect(b.fbb(), "sm_90", &cubin)};
+      fb::CreateCubinDirect(b.fbb(), "sm_90a", &cubin)};
   VLMC_RETURN_IF_ERROR(b.addKernel(fb::CreateKernelDirect(
       b.fbb(), "qmatmul_affine4_g32", "// generated", &cubins)));
   VLMC_RETURN_IF_ERROR(b.addKernel(

@@ -15,7 +15,8 @@ int main(int argc, char **argv) {
       "compiled with -qa, compiler version), the embedded files, every tensor "
       "(dtype, shape, quantization mode/bits/group size, bytes) with the "
       "total, each function (inputs with names and shapes, outputs, number of "
-      "ops, op histogram) and the CUDA kernels. --json prints the same as one "
+      "ops, op histogram) and the CUDA kernels with the archs of their "
+      "precompiled cubins (vlm-compile --cuda-arch). --json prints the same as one "
       "JSON object.\n\n"
       "Exit status: 0 on success, 1 when the file cannot be read or is not a "
       "valid artifact (one 'vlm-inspect: error:' line on stderr).",

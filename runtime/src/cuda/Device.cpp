@@ -64,11 +64,15 @@ template <typename T> T take(T &from) { return std::exchange(from, T{}); }
 
 } // namespace
 
-std::string DeviceProperties::arch() const {
-  std::string arch = "sm_" + std::to_string(ccMajor) + std::to_string(ccMinor);
-  if (ccMajor >= 9)
+std::string archForComputeCapability(int major, int minor) {
+  std::string arch = "sm_" + std::to_string(major) + std::to_string(minor);
+  if (major >= 9)
     arch += "a";
   return arch;
+}
+
+std::string DeviceProperties::arch() const {
+  return archForComputeCapability(ccMajor, ccMinor);
 }
 
 // ---- DeviceBuffer ----------------------------------------------------------

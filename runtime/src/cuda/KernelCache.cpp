@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 namespace vlmc::cuda {
 namespace {
@@ -167,6 +168,13 @@ std::string joinFailures(const std::vector<Status> &statuses,
 
 } // namespace
 
+KernelSpec generatedKernelSpec(std::string name, std::string source,
+                               std::string arch) {
+  // Generated sources are self-contained: compileToCubin's base options are
+  // all they need.
+  return {std::move(name), std::move(source), std::move(arch), {}};
+}
+
 Result<std::string> defaultKernelCacheDir() {
   auto env = [](const char *name) -> std::string {
     const char *value = std::getenv(name);
@@ -275,9 +283,12 @@ KernelCache::getOrCompileAll(const std::vector<KernelSpec> &specs,
 }
 
 Result<std::vector<std::string>>
-compileAllToCubin(const std::vector<KernelSpec> &specs, unsigned threads) {
+compileAllToCubin(const std::vector<KernelSpec> &specs, unsigned threads,
+                  const CompileProgress &progress) {
   std::vector<std::string> cubins(specs.size());
   std::vector<Status> statuses(specs.size());
+  std::mutex progressMutex;
+  size_t finished = 0;
   parallelFor(specs.size(), threads, [&](size_t i) {
     Result<std::string> cubin = compileToCubin(specs[i].source, specs[i].name,
                                                specs[i].arch, specs[i].options);
@@ -285,6 +296,10 @@ compileAllToCubin(const std::vector<KernelSpec> &specs, unsigned threads) {
       cubins[i] = std::move(cubin).value();
     else
       statuses[i] = cubin.status();
+    if (progress) {
+      std::lock_guard<std::mutex> lock(progressMutex);
+      progress(++finished, specs.size());
+    }
   });
   for (const Status &status : statuses)
     if (!status.isOk()) {

@@ -77,7 +77,7 @@ Result<std::unique_ptr<CudaModel>> CudaModel::create(const artifact::Artifact &a
       if (!k.source())
         return dataLoss("kernel '" + k.name()->str() + "' has neither a cubin for " + arch +
                         " nor a source");
-      toCompile.push_back({k.name()->str(), k.source()->str(), arch, {}});
+      toCompile.push_back(cuda::generatedKernelSpec(k.name()->str(), k.source()->str(), arch));
       compiledIndex.push_back(i);
     }
   }

@@ -45,6 +45,11 @@ struct DeviceProperties {
   std::string arch() const;
 };
 
+// DeviceProperties::arch() of a device of compute capability major.minor:
+// the one arch whose embedded cubins the runtime loads there, so the
+// compiler names precompiled cubins with it.
+std::string archForComputeCapability(int major, int minor);
+
 struct MemoryInfo {
   size_t free = 0, total = 0;
 };

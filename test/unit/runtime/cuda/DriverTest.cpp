@@ -153,6 +153,10 @@ TEST(CudaArchTest, ArchFromComputeCapability) {
   EXPECT_EQ(arch(9, 0), "sm_90a");
   EXPECT_EQ(arch(10, 0), "sm_100a");
   EXPECT_EQ(arch(12, 0), "sm_120a");
+  // What the compiler names precompiled cubins with.
+  EXPECT_EQ(archForComputeCapability(8, 6), "sm_86");
+  EXPECT_EQ(archForComputeCapability(9, 0), "sm_90a");
+  EXPECT_EQ(archForComputeCapability(10, 0), "sm_100a");
 }
 
 TEST(CudaArchTest, KernelArgsHoldArgumentAddresses) {

@@ -203,10 +203,19 @@ TEST_F(CudaKernelCacheTest, ParallelCompileKeepsOrder) {
   // Temp files never outlive a write.
   EXPECT_EQ(listDir(cache_->directory()).size(), specs.size());
 
-  Result<std::vector<std::string>> uncached = compileAllToCubin(specs, 2);
+  std::vector<size_t> progress;
+  Result<std::vector<std::string>> uncached = compileAllToCubin(
+      specs, 2, [&](size_t finished, size_t total) {
+        EXPECT_EQ(total, specs.size());
+        progress.push_back(finished);
+      });
   ASSERT_TRUE(uncached) << uncached.status().message();
   for (size_t i = 0; i < specs.size(); ++i)
     EXPECT_TRUE(isCudaElf((*uncached)[i])) << i;
+  std::vector<size_t> counted(specs.size());
+  for (size_t i = 0; i < counted.size(); ++i)
+    counted[i] = i + 1;
+  EXPECT_EQ(progress, counted);
 }
 
 TEST_F(CudaKernelCacheTest, ParallelCompileReportsEveryFailure) {
