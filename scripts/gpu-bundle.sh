@@ -26,7 +26,15 @@ for exe in vlmc_exec_tests vlmc_cuda_tests vlmc-kernel-check vlm-bench; do
   strip -o "$out/bin/$exe" "$build/bin/$exe"
 done
 
-compile() { "$build/bin/vlm-compile" --emit artifact "$@"; }
+# CUDA artifacts embed cubins for these archs (VLMC_GPU_CUDA_ARCH= to test
+# the NVRTC JIT path instead); gpu-check.sh then expects no JIT compile.
+cuda_arch=${VLMC_GPU_CUDA_ARCH-sm_90a}
+echo "$cuda_arch" > "$out/cuda-arch"
+compile() {
+  local arch=()
+  [[ " $* " == *" --target cuda "* && -n $cuda_arch ]] && arch=(--cuda-arch "$cuda_arch")
+  "$build/bin/vlm-compile" --emit artifact "${arch[@]}" "$@"
+}
 
 # qwen2_5vl-tiny is left out until its window gather (an embedding over a
 # dynamic table) has a CUDA kernel; smolvlm-tiny (49k vocabulary, 17 MB in
@@ -55,6 +63,9 @@ bundle_quant() {
 }
 
 bundle_bench() {
+  # Without cubins (the device JIT-compiles them in seconds): with them the
+  # four artifacts are 10 MiB, too much next to the float set.
+  local cuda_arch=
   local config=test/data/configs/qwen2-vl-2b-instruct
   for spec in "bf16:" "affine4:-q" "nvfp4-qa:-q --q-mode nvfp4 -qa" "mxfp8-qa:-q --q-mode mxfp8 -qa"; do
     name=${spec%%:*}; flags=${spec#*:}

@@ -20,22 +20,33 @@ run() { # name command...
   if "$@" >"$logs/$name.log" 2>&1; then result[$name]=PASS; else result[$name]="FAIL ($?)"; fi
   tail -n 25 "$logs/$name.log"
 }
+# The fixtures first, with an empty kernel cache: artifacts built with
+# --cuda-arch (gpu-bundle/cuda-arch) must load their embedded cubins and
+# JIT-compile nothing.
+fixture_cache=$(mktemp -d)
+if [[ $set_name == float ]]; then
+  VLMC_CACHE_DIR=$fixture_cache run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_'
+else
+  VLMC_CACHE_DIR=$fixture_cache run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_?*'
+fi
+jit=$(find "$fixture_cache" -type f | wc -l)
+echo "kernels JIT-compiled during the fixtures: $jit"
+if [[ -s gpu-bundle/cuda-arch ]]; then
+  if [[ $jit -eq 0 ]]; then result[embedded-cubins]=PASS; else result[embedded-cubins]="FAIL ($jit JIT compiles)"; fi
+fi
 if [[ $set_name == float ]]; then
   run cuda-device-tests "$bin/vlmc_cuda_tests" --gtest_filter='CudaDevice*'
   run kernel-check "$bin/vlmc-kernel-check" ${VLMC_KERNEL_CHECK_ARGS:-}
-  run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_'
-else
-  run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_?*'
 fi
 if [[ $set_name == float ]] && command -v compute-sanitizer >/dev/null; then
   run memcheck compute-sanitizer --tool memcheck --error-exitcode 9 \
-    "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_'
+    "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_:Gpu/CudaGraphTest*'
   run racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \
     "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*tinystories*_'
 fi
 echo
 echo "| check | result |"
 echo "|---|---|"
-for name in cuda-device-tests kernel-check gpu-fixtures memcheck racecheck; do
+for name in cuda-device-tests kernel-check gpu-fixtures embedded-cubins memcheck racecheck; do
   [[ -n ${result[$name]:-} ]] && echo "| $name | ${result[$name]} |"
 done
