@@ -135,6 +135,20 @@ std::vector<ImageInput> imagesOf(const Reference &ref) {
   return images;
 }
 
+// The reference case's prompt through `session`: its image (if any)
+// encoded, then the prefill.
+Result<TensorRef> prefillReference(Session &session, const Reference &ref) {
+  std::vector<ImageInput> images = imagesOf(ref);
+  TensorRef embeds;
+  if (!images.empty()) {
+    Result<TensorRef> e = session.encodeImages(images);
+    if (!e)
+      return e.status();
+    embeds = *e;
+  }
+  return session.prefill(ref.ids("input_ids"), images.empty() ? nullptr : &embeds, images);
+}
+
 // Prefill logits [ids, vocab] of an artifact on a reference case.
 std::vector<float> prefillLogits(const std::string &artifact, const Reference &ref) {
   Result<std::shared_ptr<Model>> model = Model::load(artifact);
@@ -143,17 +157,9 @@ std::vector<float> prefillLogits(const std::string &artifact, const Reference &r
     return {};
   Result<std::unique_ptr<Session>> session = Session::create(*model, {512, 2});
   EXPECT_TRUE(session.isOk()) << session.status().message();
-  std::vector<ImageInput> images = imagesOf(ref);
-  TensorRef embeds;
-  if (!images.empty()) {
-    Result<TensorRef> e = (*session)->encodeImages(images);
-    EXPECT_TRUE(e.isOk()) << e.status().message();
-    if (!e)
-      return {};
-    embeds = *e;
-  }
-  Result<TensorRef> logits =
-      (*session)->prefill(ref.ids("input_ids"), images.empty() ? nullptr : &embeds, images);
+  if (!session)
+    return {};
+  Result<TensorRef> logits = prefillReference(**session, ref);
   EXPECT_TRUE(logits.isOk()) << logits.status().message();
   if (!logits)
     return {};
@@ -220,15 +226,7 @@ TEST_P(FixtureTest, LastLogitsOnlyMatchTransformersLastRow) {
   Result<std::unique_ptr<Session>> session = Session::create(*model, options);
   ASSERT_TRUE(session.isOk()) << session.status().message();
   Reference ref = Reference::open(dataDir() + "/" + c.model + "/" + c.refFile);
-  std::vector<ImageInput> images = imagesOf(ref);
-  TensorRef imageEmbeddings;
-  if (!images.empty()) {
-    Result<TensorRef> embeds = (*session)->encodeImages(images);
-    ASSERT_TRUE(embeds.isOk()) << embeds.status().message();
-    imageEmbeddings = *embeds;
-  }
-  Result<TensorRef> logits = (*session)->prefill(
-      ref.ids("input_ids"), images.empty() ? nullptr : &imageEmbeddings, images);
+  Result<TensorRef> logits = prefillReference(**session, ref);
   ASSERT_TRUE(logits.isOk()) << logits.status().message();
   ASSERT_EQ(logits->shape.size(), 2u);
   EXPECT_EQ(logits->shape[0], 1);
