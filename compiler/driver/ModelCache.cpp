@@ -184,23 +184,4 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
 #endif
 }
 
-Status checkCompile(const CompileOptions &options) {
-#if VLMC_HAVE_COMPILER
-  // MLIR references the weights (vlm.parameter) instead of holding them, so
-  // this reads the safetensors headers only. Not --synthetic-weights: that
-  // ignores an MLX checkpoint's quantization, the very thing -qa checks.
-  CompileOptions check = options;
-  check.emit = "mlir";
-  check.cudaArchs.clear(); // cubins are for artifacts; the MLIR is the check
-  check.progress = false;
-  std::string error;
-  if (!compileModel(check, "/dev/null", &error))
-    return invalidArgument("compiling " + options.modelDir + " for " + options.target +
-                           " failed:\n" + uniqueLines(error));
-#else
-  (void)options;
-#endif
-  return Status::ok();
-}
-
 } // namespace vlmc::compiler

@@ -33,13 +33,6 @@ bool cacheCanCompile();
 Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose,
                                      const std::string &tool);
 
-// Runs the compile of `options` up to the MLIR, written nowhere (the weights
-// are referenced, not read): the option, -qa and target checks of a real
-// compile in milliseconds, for callers that must refuse a configuration
-// without building it. kInvalidArgument with the compiler's diagnostics; OK
-// without the compiler (nothing to check against).
-Status checkCompile(const CompileOptions &options);
-
 } // namespace vlmc::compiler
 
 #endif
