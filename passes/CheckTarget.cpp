@@ -1,3 +1,4 @@
+#include "dialects/vlm/IR/LayerName.h"
 #include "dialects/vlm/IR/VlmOps.h"
 #include "passes/Passes.h"
 
@@ -11,20 +12,7 @@ using namespace mlir::vlm;
 
 namespace {
 
-// The layer name is the op's name location (`loc("model.layers.0.mlp.up_proj")`),
-// which the importer sets from the checkpoint's tensor prefix.
-std::string layerName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (isa<NameLoc>(inner)) {
-        loc = inner;
-        break;
-      }
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return "<unnamed>";
-}
+std::string layerName(Operation *op) { return layerNameOf(op).value_or("<unnamed>"); }
 
 // A bare name location already appears in the message; report at its child
 // (the source position, if the importer recorded one) to avoid saying it twice.

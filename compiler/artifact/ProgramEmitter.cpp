@@ -2,6 +2,7 @@
 
 #include "compiler/artifact/OpDescription.h"
 
+#include "dialects/vlm/IR/LayerName.h"
 #include "dialects/vlm/IR/VlmOps.h"
 #include "vlmc/artifact/Format.h"
 
@@ -120,17 +121,6 @@ private:
   flatbuffers::Offset<fb::QuantSpec> quantSpec(QuantSpecAttr spec) {
     return fb::CreateQuantSpec(fbb, toFbMode(spec.getMode()), int32_t(spec.getBits()),
                                int32_t(spec.getGroupSize()), spec.getGlobalScale());
-  }
-
-  static std::string layerOf(Operation *op) {
-    Location loc = op->getLoc();
-    if (auto fused = dyn_cast<FusedLoc>(loc))
-      for (Location inner : fused.getLocations())
-        if (auto name = dyn_cast<NameLoc>(inner))
-          return name.getName().str();
-    if (auto name = dyn_cast<NameLoc>(loc))
-      return name.getName().str();
-    return "";
   }
 
   FailureOr<int32_t> tensorFor(ParameterOp param) {
@@ -295,7 +285,7 @@ private:
         return failure();
       kernel = *k;
     }
-    std::string layer = layerOf(op);
+    std::string layer = layerNameOf(op).value_or("");
     ops.push_back(fb::CreateOpDirect(fbb, code, layer.empty() ? nullptr : layer.c_str(),
                                      &inputs, &outputs, tensor, f32s.empty() ? nullptr : &f32s,
                                      i64s.empty() ? nullptr : &i64s, flags, quant, kernel));
