@@ -76,7 +76,10 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
           })
           .Case([&](EmbeddingOp e) {
             d.code = fb::OpCode::Embedding;
-            d.vocab = typeOf(e.getTable()).getDimSize(0);
+            // A table of activations may have its rows at run time only.
+            d.vocab = typeOf(e.getTable()).isDynamicDim(0)
+                          ? -1
+                          : typeOf(e.getTable()).getDimSize(0);
             d.width = typeOf(e.getTable()).getDimSize(1);
             return true;
           })

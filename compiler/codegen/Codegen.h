@@ -36,7 +36,9 @@ struct OpDesc {
 
   // Matmul, QMatmul, QQMatmul: x [..., k] . W [n, k]^T.
   int64_t k = 0, n = 0;
-  // Embedding, QEmbedding: table [vocab, width].
+  // Embedding, QEmbedding: table [vocab, width]; for Embedding a negative
+  // vocab means the table's rows are known at run time only (a gather over
+  // activations, like Qwen2.5-VL's window order).
   // RmsNorm, LayerNorm: width = normalized dim. PixelShuffle: width = C
   // (channels). SpliceImageTokens: width = E. Activation/Add/Mul: unused.
   int64_t vocab = 0, width = 0;

@@ -2,6 +2,9 @@
 //
 // Embedding/QEmbedding: a warp per id (8 per block), 16-byte vector copies;
 // QEmbedding dequantizes the gathered row only (quant::dequantize's values).
+// A float table may have rows known at run time only (a gather over
+// activations: Qwen2.5-VL's window order); the kernel then bounds ids by
+// the launch's d[1] instead of a constant.
 // An id outside [0, vocab) yields a zero row: the CPU backend reports it as
 // an error, which the runtime checks on the host ids before uploading.
 //
@@ -20,7 +23,12 @@ const char *kEmbeddingText = R"cuda(
   const i64 i = (i64)blockIdx.x * 8 + warp;
   if (i >= a.d[0]) return;
   const int id = ((const int *)a.p[1])[i];
-  const bool ok = id >= 0 && (i64)id < cfg::V;
+#if VLM_DYNAMIC_V
+  const i64 rows = a.d[1];
+#else
+  const i64 rows = cfg::V;
+#endif
+  const bool ok = id >= 0 && (i64)id < rows;
   act_t *out = (act_t *)a.p[0] + i * cfg::E;
 #if VLM_QUANT
   const QMat q = q_matrix(a, 2);
@@ -91,9 +99,11 @@ int64_t vectorWidth(int64_t width, fb::DType dtype) {
 
 Result<KernelSource> generateEmbedding(const OpDesc &desc) {
   VLMC_RETURN_IF_ERROR(requireDtype(desc));
-  VLMC_RETURN_IF_ERROR(requirePositive(desc, "vocab", desc.vocab));
-  VLMC_RETURN_IF_ERROR(requirePositive(desc, "width", desc.width));
   const bool quantized = desc.code == fb::OpCode::QEmbedding;
+  const bool dynamicVocab = desc.vocab < 0 && !quantized;
+  if (!dynamicVocab)
+    VLMC_RETURN_IF_ERROR(requirePositive(desc, "vocab", desc.vocab));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "width", desc.width));
   if (quantized)
     VLMC_RETURN_IF_ERROR(validateQuant(desc, desc.width));
   if (desc.vocab >= (int64_t(1) << 31))
@@ -103,12 +113,14 @@ Result<KernelSource> generateEmbedding(const OpDesc &desc) {
   ks.block = kBlock;
   ks.rowsPerBlock = kBlock / 32;
   ks.name = std::string(quantized ? "vlm_qembedding_" + quantTag(desc.quant) : "vlm_embedding") +
-            "_v" + std::to_string(desc.vocab) + "_e" + std::to_string(desc.width) + "_" +
+            "_v" + (dynamicVocab ? std::string("dyn") : std::to_string(desc.vocab)) + "_e" +
+            std::to_string(desc.width) + "_" +
             dtypeTag(desc.dtype);
   std::string s = prelude(desc.dtype);
   s += std::string("#define VLM_QUANT ") + (quantized ? "1" : "0") + "\n";
+  s += std::string("#define VLM_DYNAMIC_V ") + (dynamicVocab ? "1" : "0") + "\n";
   s += "namespace cfg {\n";
-  s += constant("i64", "V", desc.vocab);
+  s += constant("i64", "V", dynamicVocab ? 0 : desc.vocab);
   s += constant("i64", "E", desc.width);
   s += constant("int", "VW", vectorWidth(desc.width, desc.dtype));
   s += "} // namespace cfg\n";

@@ -112,7 +112,10 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
   const std::string &modelDir = options.modelDir;
   const std::string &target = options.target;
   Hasher hash;
-  hash.add("vlmc-artifact-cache-1");
+  // Bumped whenever generated code or the artifact format changes, so that
+  // artifacts cached by an older vlmc are rebuilt (2: synthetic weights at
+  // load, embedded cubins, decode attention prefetch).
+  hash.add("vlmc-artifact-cache-2");
   hash.add(target);
   hash.add(options.quantizeActivations ? "qa" : "no-qa");
   // Options are hashed only when they differ from the defaults, so the key

@@ -264,18 +264,20 @@ void addMatmulCases(std::vector<CaseSpec> &out, uint64_t seed) {
 // Embeddings, norms, RoPE
 //===----------------------------------------------------------------------===//
 
+// `dynamicRows`: the kernel is compiled without the table's row count (a
+// gather over activations) and gets it at launch.
 CaseSpec embeddingCase(OpCode code, QuantDesc q, DType dt, int64_t n, int64_t V, int64_t E,
-                       uint64_t seed) {
+                       uint64_t seed, bool dynamicRows = false) {
   std::string op = fb::EnumNameOpCode(code);
   if (code == OpCode::QEmbedding)
     op += " " + quantName(q);
   std::string shape = "ids=" + std::to_string(n) + " V=" + std::to_string(V) +
-                      " E=" + std::to_string(E);
+                      (dynamicRows ? " (rows at run time)" : "") + " E=" + std::to_string(E);
   return spec(op, shape, dt, [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
     Case c;
     c.desc.code = code;
     c.desc.dtype = dt;
-    c.desc.vocab = V;
+    c.desc.vocab = dynamicRows ? -1 : V;
     c.desc.width = E;
     c.desc.quant = q;
     if (descOnly)
@@ -595,6 +597,7 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
   for (DType dt : {DType::BF16, DType::F32}) {
     out.push_back(embeddingCase(OpCode::Embedding, {}, dt, 77, 1000, 1536, seed));
     out.push_back(embeddingCase(OpCode::Embedding, {}, dt, 5, 100, 13, seed));
+    out.push_back(embeddingCase(OpCode::Embedding, {}, dt, 64, 64, 1280, seed, true));
     for (QuantDesc q : {QuantDesc{QuantMode::Affine, 4, 64, false, DType::BF16},
                         QuantDesc{QuantMode::Affine, 6, 32, false, DType::F32},
                         QuantDesc{QuantMode::Affine, 3, 128, false, DType::F16},

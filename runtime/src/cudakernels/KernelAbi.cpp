@@ -256,6 +256,7 @@ Status Planner::embedding(Launch &l) {
     VLMC_RETURN_IF_ERROR(requireFloat(in_[1], "table"));
   }
   l.args.d[0] = n;
+  l.args.d[1] = in_[1].shape[0]; // table rows, for tables sized at run time
   return setGrid(l, ceilDiv(n, kernel_.rows_per_block() > 0 ? kernel_.rows_per_block() : 1));
 }
 

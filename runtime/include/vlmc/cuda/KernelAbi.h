@@ -30,7 +30,7 @@
 //
 // Dims (args.d) and floats (args.f), per op code:
 //   Matmul, QMatmul, QQMatmul   d[0] = M (rows of x = numel(x) / K)
-//   Embedding, QEmbedding       d[0] = number of ids
+//   Embedding, QEmbedding       d[0] = number of ids, d[1] = table rows
 //   RmsNorm, LayerNorm          d[0] = rows;  f[0] = epsilon
 //   Rope                        d[0] = S (tokens);  f[0] = theta (informative:
 //                               the inverse frequencies are compiled in)

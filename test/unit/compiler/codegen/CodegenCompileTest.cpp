@@ -86,6 +86,10 @@ std::vector<OpDesc> compileGrid() {
     g.push_back(e);
     e.width = 13; // odd width: scalar copies
     g.push_back(e);
+    e.vocab = -1; // rows known at run time (a gather over activations)
+    e.width = 1280;
+    g.push_back(e);
+    e.vocab = 151936;
     e.code = OpCode::QEmbedding;
     e.width = 1536;
     for (QuantDesc q : {affine(4, 64, DType::BF16), affine(3, 32, DType::F32),
