@@ -181,6 +181,13 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   const Program *program = model_->program(function);
   const model::ModelConfig &config = model_->config();
   int64_t s = int64_t(ids.size());
+  // Checked here for every backend: a GPU embedding kernel cannot report a
+  // bad id, it would only read a zero row.
+  for (int64_t i = 0; i < s; ++i)
+    if (ids[size_t(i)] < 0 || ids[size_t(i)] >= config.text.vocab)
+      return invalidArgument("token id " + std::to_string(ids[size_t(i)]) + " at position " +
+                             std::to_string(i) + " is outside the vocabulary [0, " +
+                             std::to_string(config.text.vocab) + ")");
   Impl &impl = *impl_;
   impl.ids = ids;
   impl.positions = positions;

@@ -236,6 +236,31 @@ TEST_P(FixtureTest, LastLogitsOnlyMatchTransformersLastRow) {
   expectLogitsMatch(logits->as<float>(), want, 1, vocab, "last prefill logits");
 }
 
+// Token ids outside the vocabulary are refused before any backend sees them
+// (a GPU kernel could not report them), and the session stays usable.
+TEST(SessionTest, TokenIdsOutsideTheVocabularyAreErrors) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  const int32_t vocab = int32_t((*model)->config().text.vocab);
+  Result<std::unique_ptr<Session>> session = Session::create(*model, {64, 1});
+  ASSERT_TRUE(session.isOk()) << session.status().message();
+  Result<TensorRef> bad = (*session)->prefill({1, vocab, 2});
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "token id " + std::to_string(vocab) +
+                                        " at position 1 is outside the vocabulary [0, " +
+                                        std::to_string(vocab) + ")");
+  EXPECT_EQ((*session)->length(), 0);
+  ASSERT_TRUE((*session)->prefill({1, 2}).isOk());
+  Result<TensorRef> negative = (*session)->decode(-1);
+  ASSERT_FALSE(negative.isOk());
+  EXPECT_NE(negative.status().message().find("token id -1 at position 0"), std::string::npos);
+  EXPECT_EQ((*session)->length(), 2);
+  EXPECT_TRUE((*session)->decode(vocab - 1).isOk());
+}
+
 // transformers' hidden_states (input embeddings, each layer's output, the
 // final norm) against what the artifact compiled with --emit-hidden-states
 // returns after the logits and KV caches.
