@@ -24,19 +24,9 @@ std::optional<fb::DType> floatDType(Type t) {
   return std::nullopt;
 }
 
-fb::QuantMode modeOf(QuantMode mode) {
-  switch (mode) {
-  case QuantMode::affine: return fb::QuantMode::Affine;
-  case QuantMode::mxfp4: return fb::QuantMode::Mxfp4;
-  case QuantMode::mxfp8: return fb::QuantMode::Mxfp8;
-  case QuantMode::nvfp4: return fb::QuantMode::Nvfp4;
-  }
-  llvm_unreachable("unknown mode");
-}
-
 codegen::QuantDesc quantOf(QuantSpecAttr spec, Value scales) {
   codegen::QuantDesc q;
-  q.mode = modeOf(spec.getMode());
+  q.mode = toFbMode(spec.getMode());
   q.bits = int(spec.getBits());
   q.groupSize = int(spec.getGroupSize());
   q.globalScale = spec.getGlobalScale();
@@ -153,7 +143,7 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
           .Case([&](SpliceImageTokensOp s) {
             d.code = fb::OpCode::SpliceImageTokens;
             d.width = result.getShape().back();
-            d.i64Attrs = {s.getImageTokenId()};
+            d.i64Attrs = {int64_t(s.getImageTokenId())};
             return true;
           })
           .Default([](Operation *) { return false; });
@@ -162,6 +152,16 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
     return failure();
   }
   return std::optional<codegen::OpDesc>(d);
+}
+
+fb::QuantMode toFbMode(QuantMode mode) {
+  switch (mode) {
+  case QuantMode::affine: return fb::QuantMode::Affine;
+  case QuantMode::mxfp4: return fb::QuantMode::Mxfp4;
+  case QuantMode::mxfp8: return fb::QuantMode::Mxfp8;
+  case QuantMode::nvfp4: return fb::QuantMode::Nvfp4;
+  }
+  llvm_unreachable("unknown mode");
 }
 
 } // namespace vlmc::compiler

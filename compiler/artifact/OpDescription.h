@@ -5,12 +5,16 @@
 // shapes, element type, quantization and attributes.
 
 #include "compiler/codegen/Codegen.h"
+#include "dialects/vlm/IR/VlmAttrs.h"
 
 #include "mlir/IR/Operation.h"
 
 #include <optional>
 
 namespace vlmc::compiler {
+
+/// The artifact's spelling of a quantization mode.
+fb::QuantMode toFbMode(mlir::vlm::QuantMode mode);
 
 /// nullopt for ops that need no kernel (parameters, reshapes); failure (with
 /// a diagnostic on the op) for ops the generator cannot handle.

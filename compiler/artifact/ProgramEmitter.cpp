@@ -45,16 +45,6 @@ quant::Mode toMode(QuantMode mode) {
   llvm_unreachable("unknown mode");
 }
 
-fb::QuantMode toFbMode(QuantMode mode) {
-  switch (mode) {
-  case QuantMode::affine: return fb::QuantMode::Affine;
-  case QuantMode::mxfp4: return fb::QuantMode::Mxfp4;
-  case QuantMode::mxfp8: return fb::QuantMode::Mxfp8;
-  case QuantMode::nvfp4: return fb::QuantMode::Nvfp4;
-  }
-  llvm_unreachable("unknown mode");
-}
-
 quant::DType floatTypeOf(ModuleOp module) {
   auto dtype = module->getAttrOfType<StringAttr>("vlm.dtype");
   if (dtype && dtype.getValue() == "bfloat16")
