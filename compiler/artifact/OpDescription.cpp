@@ -137,7 +137,7 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
           .Case([&](PixelShuffleOp p) {
             d.code = fb::OpCode::PixelShuffle;
             d.width = typeOf(p.getInput()).getDimSize(2);
-            d.i64Attrs = {p.getScale()};
+            d.i64Attrs = {int64_t(p.getScale())};
             return true;
           })
           .Case([&](SpliceImageTokensOp s) {
