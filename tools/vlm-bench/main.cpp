@@ -158,6 +158,13 @@ int main(int argc, char **argv) {
     return fail(loaded.status());
   std::shared_ptr<exec::Model> m = *loaded;
   bool cuda = m->target() == "cuda";
+  std::string deviceLoad;
+  if (cuda) {
+    Result<std::string> prepared = m->prepareDevice();
+    if (!prepared)
+      return fail(prepared.status());
+    deviceLoad = *prepared;
+  }
   if (profile && !cuda)
     return fail(invalidArgument("--profile needs an artifact compiled for --target cuda"));
   int64_t vocab = m->config().text.vocab;
@@ -212,6 +219,7 @@ int main(int argc, char **argv) {
       out["cuda_graphs"] = !noGraphs;
       out["decode_graph_replays"] = replays;
       out["device_memory_in_use_bytes"] = deviceBytes;
+      out["device_load"] = deviceLoad;
     }
     if (profile) {
       out["prefill_kernels"] = kernelsJson(prefillKernels);
@@ -220,6 +228,8 @@ int main(int argc, char **argv) {
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
+  if (cuda)
+    std::printf("%s\n", deviceLoad.c_str());
   if (cuda)
     std::printf("backend cuda, decode %s, median of %d runs\n",
                 noGraphs ? "eager (--no-cuda-graphs)"

@@ -107,6 +107,12 @@ int main(int argc, char **argv) {
   if (verbose && target == "auto")
     std::fprintf(stderr, "vlm-generate: device %s (the artifact's target)\n",
                  (*model)->target().c_str());
+  if (verbose && (*model)->target() == "cuda") {
+    Result<std::string> prepared = (*model)->prepareDevice();
+    if (!prepared)
+      return fail(prepared.status().message());
+    std::fprintf(stderr, "vlm-generate: %s\n", prepared->c_str());
+  }
   if ((*model)->quantizeActivations() != quantizeActivations)
     return fail((*model)->quantizeActivations()
                     ? artifact + " was compiled with activation quantization (-qa): pass "

@@ -7,6 +7,7 @@
 #include "vlmc/artifact/Artifact.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace vlmc::exec {
@@ -26,6 +27,23 @@ Result<CudaModel *> Model::cudaModel() const {
     cuda_ = std::move(*created);
   }
   return cuda_.get();
+}
+
+Result<std::string> Model::prepareDevice() const {
+  if (target() != "cuda")
+    return invalidArgument("this artifact was compiled for " + target() + ", not cuda");
+  Result<CudaModel *> device = cudaModel();
+  if (!device)
+    return device.status();
+  const CudaLoadReport &r = (*device)->report();
+  const size_t compiled = r.kernels - r.cacheHits - r.embeddedCubins;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s: %.1f MiB of weights uploaded, %zu kernels (%zu embedded cubins, %zu from "
+                "the kernel cache, %zu compiled with NVRTC) in %.2f s",
+                r.device.c_str(), double(r.weightBytes) / (1 << 20), r.kernels,
+                r.embeddedCubins, r.cacheHits, compiled, r.seconds);
+  return std::string(line);
 }
 
 Result<std::shared_ptr<Model>> Model::load(const std::string &path) {

@@ -45,6 +45,10 @@ public:
   // The device side (weights uploaded, kernels loaded), created on first use
   // and shared by the model's sessions. Only for artifacts compiled for cuda.
   Result<CudaModel *> cudaModel() const;
+  // CUDA target: sets the device up now (weights uploaded, kernels loaded
+  // from embedded cubins, the kernel cache or NVRTC) and says what that
+  // took, e.g. for --verbose. Sessions otherwise do it on first use.
+  Result<std::string> prepareDevice() const;
 
 private:
   Model() = default;
