@@ -1,6 +1,7 @@
 #include "vlmc/artifact/ArtifactBuilder.h"
 
-#include "AtomicFile.h"
+#include "vlmc/support/AtomicFile.h"
+
 #include "Verify.h"
 #include "vlmc/artifact/Artifact.h"
 
@@ -47,6 +48,15 @@ private:
 // What a TensorSource sees: the output, limited to its tensor's size. It
 // remembers the first failure, so a source that ignores a write error (disk
 // full) cannot make finish() commit a broken file.
+class FileSink : public TensorSink {
+public:
+  explicit FileSink(AtomicFile &file) : file_(file) {}
+  Status write(const void *data, size_t nbytes) override { return file_.write(data, nbytes); }
+
+private:
+  AtomicFile &file_;
+};
+
 class BoundedSink : public TensorSink {
 public:
   BoundedSink(TensorSink &out, uint64_t size) : out_(out), remaining_(size) {}
@@ -241,10 +251,11 @@ Status ArtifactBuilder::writeTo(TensorSink &out) {
 
 Status ArtifactBuilder::finishToFile(const std::string &path) {
   VLMC_RETURN_IF_ERROR(seal());
-  auto file = detail::AtomicFile::create(path);
+  auto file = AtomicFile::create(path);
   if (!file)
     return file.status();
-  VLMC_RETURN_IF_ERROR(writeTo(**file));
+  FileSink sink(**file);
+  VLMC_RETURN_IF_ERROR(writeTo(sink));
   return (*file)->commit();
 }
 

@@ -2,42 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <libgen.h>
-#include <unistd.h>
 
 namespace vlmc::io {
 
-namespace {
-
 using json = nlohmann::json;
-
-Status ioError(const std::string &path, const char *what) {
-  return Status(StatusCode::kUnavailable,
-                path + ": " + what + ": " + std::strerror(errno));
-}
-
-// A unique temporary name in the target's directory, so rename() is atomic.
-std::string tempNameFor(const std::string &path) {
-  static std::atomic<unsigned> counter{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." +
-         std::to_string(counter++);
-}
-
-void fsyncParentDir(const std::string &path) {
-  std::string copy = path;
-  int dfd = ::open(::dirname(copy.data()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
-} // namespace
 
 std::optional<uint64_t> specBytes(const TensorSpec &spec) {
   auto n = checkedNumel(spec.shape);
@@ -97,47 +67,26 @@ SafetensorsWriter::create(const std::string &path,
                   path + ": " + header.status().message());
   std::unique_ptr<SafetensorsWriter> w(new SafetensorsWriter());
   w->path_ = path;
-  w->tmpPath_ = tempNameFor(path);
   for (const auto &s : specs)
     w->sizes_.push_back(*specBytes(s));
   w->specs_ = std::move(specs);
-  w->fd_ = ::open(w->tmpPath_.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (w->fd_ < 0)
-    return ioError(w->tmpPath_, "cannot create");
+  Result<std::unique_ptr<AtomicFile>> file = AtomicFile::create(path);
+  if (!file)
+    return file.status();
+  w->file_ = std::move(*file);
   uint8_t len[8];
   uint64_t n = header->size();
   for (int i = 0; i < 8; ++i)
     len[i] = uint8_t(n >> (8 * i));
-  VLMC_RETURN_IF_ERROR(w->writeAll(len, 8));
-  VLMC_RETURN_IF_ERROR(w->writeAll(header->data(), header->size()));
+  VLMC_RETURN_IF_ERROR(w->file_->write(len, 8));
+  VLMC_RETURN_IF_ERROR(w->file_->write(header->data(), header->size()));
   // Skip leading zero-byte tensors so nextName() names a real target.
   while (w->current_ < w->sizes_.size() && w->sizes_[w->current_] == 0)
     ++w->current_;
   return w;
 }
 
-SafetensorsWriter::~SafetensorsWriter() {
-  if (fd_ >= 0)
-    ::close(fd_);
-  if (!committed_ && !tmpPath_.empty())
-    ::unlink(tmpPath_.c_str());
-}
-
-Status SafetensorsWriter::writeAll(const void *data, size_t nbytes) {
-  const char *p = static_cast<const char *>(data);
-  while (nbytes > 0) {
-    ssize_t k = ::write(fd_, p, nbytes);
-    if (k < 0) {
-      if (errno == EINTR)
-        continue;
-      return ioError(tmpPath_, "write failed");
-    }
-    p += k;
-    nbytes -= size_t(k);
-  }
-  return Status::ok();
-}
+SafetensorsWriter::~SafetensorsWriter() = default;
 
 std::string SafetensorsWriter::nextName() const {
   return current_ < specs_.size() ? specs_[current_].name : std::string();
@@ -150,7 +99,7 @@ Status SafetensorsWriter::write(const void *data, size_t nbytes) {
   if (nbytes > remaining)
     return invalidArgument(path_ + ": tensor '" + specs_[current_].name +
                            "': got more bytes than its shape holds");
-  VLMC_RETURN_IF_ERROR(writeAll(data, nbytes));
+  VLMC_RETURN_IF_ERROR(file_->write(data, nbytes));
   writtenInCurrent_ += nbytes;
   if (writtenInCurrent_ == sizes_[current_]) {
     writtenInCurrent_ = 0;
@@ -165,18 +114,7 @@ Status SafetensorsWriter::commit() {
   if (current_ != specs_.size())
     return invalidArgument(path_ + ": commit before tensor '" +
                            specs_[current_].name + "' was written");
-  if (::fsync(fd_) != 0)
-    return ioError(tmpPath_, "fsync failed");
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return ioError(tmpPath_, "close failed");
-  }
-  fd_ = -1;
-  if (::rename(tmpPath_.c_str(), path_.c_str()) != 0)
-    return ioError(path_, "rename failed");
-  committed_ = true;
-  fsyncParentDir(path_);
-  return Status::ok();
+  return file_->commit();
 }
 
 Status writeSafetensors(const std::string &path,

@@ -6,6 +6,7 @@
 // place by commit(); a writer destroyed before commit() removes its temporary.
 #pragma once
 
+#include "vlmc/support/AtomicFile.h"
 #include "vlmc/io/Safetensors.h"
 
 #include <cstdint>
@@ -63,15 +64,12 @@ public:
 
 private:
   SafetensorsWriter() = default;
-  Status writeAll(const void *data, size_t nbytes);
-
-  std::string path_, tmpPath_;
-  int fd_ = -1;
+  std::string path_;
+  std::unique_ptr<AtomicFile> file_;
   std::vector<TensorSpec> specs_;
   std::vector<uint64_t> sizes_;
   size_t current_ = 0;
   uint64_t writtenInCurrent_ = 0;
-  bool committed_ = false;
 };
 
 // Convenience for tests and small files: writes all tensors at once.

@@ -1,24 +1,25 @@
-// A file written under a temporary name and renamed into place on commit(),
-// so readers never see a partial artifact and a failed write leaves nothing.
+// A file written under a temporary name in its directory and renamed into
+// place on commit(), so readers never see a partial file and a failed write
+// leaves nothing behind. Artifacts and safetensors files are written so.
 #pragma once
 
-#include "vlmc/artifact/ArtifactBuilder.h"
+#include "vlmc/support/Status.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace vlmc::artifact::detail {
+namespace vlmc {
 
-class AtomicFile : public TensorSink {
+class AtomicFile {
 public:
   static Result<std::unique_ptr<AtomicFile>> create(const std::string &path);
   // Removes the temporary file unless commit() succeeded.
-  ~AtomicFile() override;
+  ~AtomicFile();
   AtomicFile(const AtomicFile &) = delete;
   AtomicFile &operator=(const AtomicFile &) = delete;
 
-  Status write(const void *data, size_t nbytes) override;
+  Status write(const void *data, size_t nbytes);
   // Flush, fsync, rename over `path`, fsync the directory.
   Status commit();
 
@@ -28,6 +29,7 @@ private:
   Status writeAll(const void *data, size_t nbytes);
   Status ioError(const std::string &what, int err) const;
 
+
   std::string path_, tmpPath_;
   int fd_ = -1;
   // Padding and small source chunks are batched into few write() calls.
@@ -35,4 +37,4 @@ private:
   bool committed_ = false;
 };
 
-} // namespace vlmc::artifact::detail
+} // namespace vlmc

@@ -1,4 +1,4 @@
-#include "AtomicFile.h"
+#include "vlmc/support/AtomicFile.h"
 
 #include <atomic>
 #include <cerrno>
@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace vlmc::artifact::detail {
+namespace vlmc {
 
 namespace {
 
@@ -119,4 +119,4 @@ Status AtomicFile::commit() {
   return Status::ok();
 }
 
-} // namespace vlmc::artifact::detail
+} // namespace vlmc
