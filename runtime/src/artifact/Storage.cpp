@@ -1,45 +1,21 @@
 #include "Storage.h"
 
 #include "vlmc/artifact/Format.h"
+#include "vlmc/support/MappedFile.h"
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace vlmc::artifact::detail {
 
 Result<Storage> mapFile(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    std::string message = path + ": cannot open: " + std::strerror(err);
-    return err == ENOENT ? notFound(message) : invalidArgument(message);
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return invalidArgument(path + ": not a regular file");
-  }
+  Result<std::shared_ptr<MappedFile>> file = MappedFile::open(path);
+  if (!file)
+    return file.status();
   Storage storage;
-  storage.size = size_t(st.st_size);
-  if (storage.size > 0) {
-    void *p = ::mmap(nullptr, storage.size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      int err = errno;
-      ::close(fd);
-      return Status(StatusCode::kResourceExhausted,
-                    path + ": mmap failed: " + std::strerror(err));
-    }
-    size_t size = storage.size;
-    storage.bytes.reset(
-        static_cast<const uint8_t *>(p),
-        [size](const uint8_t *q) { ::munmap(const_cast<uint8_t *>(q), size); });
-  }
-  ::close(fd); // the mapping keeps the file open
+  storage.size = (*file)->size();
+  if (storage.size > 0) // shares ownership of the mapping
+    storage.bytes = std::shared_ptr<const uint8_t>(*file, (*file)->data());
   return storage;
 }
 

@@ -16,8 +16,7 @@ struct Storage {
   size_t size = 0;
 };
 
-// mmap(PROT_READ, MAP_PRIVATE) of a whole regular file. (vlmc_io has the same
-// helper, but private; the artifact reader does not depend on vlmc_io.)
+// A read-only mapping of a whole regular file (vlmc/support/MappedFile.h).
 Result<Storage> mapFile(const std::string &path);
 // A copy whose first byte is page-aligned, like a mapping.
 Result<Storage> copyAligned(std::string_view bytes);

@@ -1,7 +1,7 @@
 // Safetensors parsing and validation. Layout: 8-byte little-endian header
 // length N, N bytes of JSON, then the data section that tensor offsets are
 // relative to.
-#include "MappedFile.h"
+#include "vlmc/support/MappedFile.h"
 #include "vlmc/io/Safetensors.h"
 
 #include <nlohmann/json.hpp>

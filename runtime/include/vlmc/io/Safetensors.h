@@ -70,8 +70,6 @@ struct TensorView {
   int64_t numel() const;
 };
 
-class MappedFile;
-
 class SafetensorsFile {
 public:
   // Maps `path` read-only and validates the header and every tensor.

@@ -1,4 +1,4 @@
-#include "MappedFile.h"
+#include "vlmc/support/MappedFile.h"
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace vlmc::io {
+namespace vlmc {
 
 Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -42,4 +42,4 @@ MappedFile::~MappedFile() {
     ::munmap(const_cast<uint8_t *>(data_), size_);
 }
 
-} // namespace vlmc::io
+} // namespace vlmc

@@ -1,4 +1,5 @@
-// Read-only memory mapping of a whole file (internal to vlmc_io).
+// Read-only memory mapping of a whole regular file: safetensors checkpoints
+// and .vlmc artifacts are read through it without copying.
 #pragma once
 
 #include "vlmc/support/Status.h"
@@ -8,7 +9,7 @@
 #include <memory>
 #include <string>
 
-namespace vlmc::io {
+namespace vlmc {
 
 class MappedFile {
 public:
@@ -26,4 +27,4 @@ private:
   size_t size_ = 0;
 };
 
-} // namespace vlmc::io
+} // namespace vlmc
