@@ -4,9 +4,10 @@
 // (segment starts) masks -- cpu::attention's semantics. Two paths chosen by
 // the run-time Sq (KernelAbi.h, QueryHeads):
 //
-// * Sq <= 16 (decode): a block per (key split of 128, kv head, query). The
-//   q rows of the kv head's whole query-head group sit in shared memory, so
-//   every K/V row is loaded once for the group. Each warp takes 32 keys at a
+// * Sq <= 16 (decode): a block per (key split of 128, GB query heads, query),
+//   GB = Kernel.tile_n dividing the kv head's group (1 today: the blocks of
+//   a group read the same K/V rows, mostly from L2). The block's q rows sit
+//   in shared memory. Each warp takes 32 keys at a
 //   time, one key per lane for the scores (a full dot product per lane, no
 //   shuffles), then the lanes split the head dim for P.V. Warps and splits
 //   combine their (max, sum, output) online-softmax states; the last split
@@ -72,7 +73,9 @@ const char *kDecodeText = R"cuda(
 namespace ad {
 constexpr int NW = 4, SK = 128; // warps; keys per split (== kAttentionSplitKeys): a batch of 32 per warp
 constexpr int E2 = cfg::E2, DL = cfg::DL; // lane dims: (lane + 32 dl) * E2 + [0, E2)
-constexpr int G = cfg::G, D = cfg::D;
+// G here: the query heads of one block (cfg::GB), a share of the kv head's
+// group of cfg::G.
+constexpr int G = cfg::GB, D = cfg::D;
 constexpr int PV = 8; // V rows in flight per lane during P.V
 constexpr int Q_FLOATS = G * D, P_FLOATS = NW * G * 32, ML_FLOATS = NW * G * 2;
 }
@@ -83,7 +86,8 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   __shared__ int s_last;
   const i64 Sq = a.d[0], nseg = a.d[2], splits = a.d[3];
   const float scale = a.f[0];
-  const int split = blockIdx.x, kvh = blockIdx.y;
+  // Block y takes query heads [hb * G, hb * G + G), all of one kv head.
+  const int split = blockIdx.x, hb = blockIdx.y, kvh = hb * G / cfg::G;
   const i64 i = blockIdx.z;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const act_t *q = (const act_t *)a.p[1], *k = (const act_t *)a.p[2], *v = (const act_t *)a.p[3];
@@ -102,7 +106,7 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   const i64 s0 = lo > (i64)split * SK ? lo : (i64)split * SK;
   const i64 s1 = hi < (i64)split * SK + SK ? hi : (i64)split * SK + SK;
   // The group's heads are consecutive in q's row: one contiguous copy.
-  const i64 qbase = (i * cfg::HQ + (i64)kvh * G) * D;
+  const i64 qbase = (i * cfg::HQ + (i64)hb * G) * D;
   for (int u = threadIdx.x; u < G * D; u += NW * 32) qs[u] = act_to_f32(q[qbase + u]);
   __syncthreads();
 
@@ -240,7 +244,7 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
     if (single) {
       out[qbase + u] = f32_to_act(L > 0.0f ? __fmul_rn(O, __fdiv_rn(1.0f, L)) : 0.0f);
     } else {
-      float *pp = part + ((i * cfg::HQ + (i64)kvh * G + hh) * splits + split) * (D + 2);
+      float *pp = part + ((i * cfg::HQ + (i64)hb * G + hh) * splits + split) * (D + 2);
       pp[2 + d] = O;
       if (d == 0) {
         pp[0] = M;
@@ -253,7 +257,7 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   // The last split block of this (query, kv head) merges all splits.
   __threadfence();
   __syncthreads();
-  u32 *counter = (u32 *)a.p[7] + 8 + i * cfg::HKV + kvh;
+  u32 *counter = (u32 *)a.p[7] + 8 + i * (cfg::HQ / G) + hb;
   if (threadIdx.x == 0) s_last = atomicAdd(counter, 1u) == (u32)(active - 1);
   __syncthreads();
   if (!s_last) return;
@@ -262,7 +266,7 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   // line), 4 splits per step so the loads overlap.
   for (int u = threadIdx.x; u < G * D; u += NW * 32) {
     const int hh = u / D, d = u % D;
-    const float *pp = part + (i * cfg::HQ + (i64)kvh * G + hh) * splits * (D + 2);
+    const float *pp = part + (i * cfg::HQ + (i64)hb * G + hh) * splits * (D + 2);
     float M = VLM_NEG_INF;
     i64 s = sFirst;
     for (; s + 4 <= sFirst + active; s += 4) {
@@ -480,7 +484,12 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   ks.grid = fb::GridKind::QueryHeads;
   ks.block = 128;
   ks.tileM = 32; // prefill queries per block
-  const int64_t decodeBytes = (G * D + 4 * G * 32 + 4 * G * 2 + 4 * G * D) * 4;
+  // Decode blocks take one query head each: a kv head's group shares its K/V
+  // rows through L2 instead of one block, for 6x the blocks at Qwen2-VL's
+  // 12/2 heads (a decode step is latency-bound: few blocks left most SMs
+  // idle).
+  const int64_t GB = 1;
+  const int64_t decodeBytes = (GB * D + 4 * GB * 32 + 4 * GB * 2 + 4 * GB * D) * 4;
   const int64_t prefillBytes = 2 * bk * D * 4;
   const int64_t bytes = decodeBytes > prefillBytes ? decodeBytes : prefillBytes;
   if (bytes > kMaxSharedBytes)
@@ -489,6 +498,7 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
                            " need " + std::to_string(bytes) + " bytes of shared memory (max " +
                            std::to_string(kMaxSharedBytes) + ")");
   ks.sharedBytes = static_cast<int>(bytes);
+  ks.tileN = static_cast<int>(GB); // decode: query heads per block
   const bool causal = (desc.flags & 1u) != 0; // artifact::kFlagCausal
   ks.name = "vlm_attention_hq" + std::to_string(desc.heads) + "_hkv" +
             std::to_string(desc.kvHeads) + "_d" + std::to_string(D) +
@@ -500,6 +510,7 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   s += constant("int", "HQ", desc.heads);
   s += constant("int", "HKV", desc.kvHeads);
   s += constant("int", "G", G);
+  s += constant("int", "GB", GB);
   s += constant("int", "D", D);
   s += constant("int", "VW", vw);
   s += constant("int", "E2", e2);

@@ -20,7 +20,6 @@ const char *kNormText = R"cuda(
   const i64 row = (i64)blockIdx.x * (256 / TS) + team;
   const bool live = row < a.d[0];
   const act_t *x = (const act_t *)a.p[1] + row * cfg::D;
-  const act_t *w = (const act_t *)a.p[2];
   const float eps = a.f[0];
   float v[NU][VW];
 #pragma unroll
@@ -31,6 +30,29 @@ const char *kNormText = R"cuda(
     } else {
 #pragma unroll
       for (int e = 0; e < VW; ++e) v[u][e] = 0.0f;
+    }
+  }
+  // The weights (and LayerNorm's bias) do not depend on the statistics: for
+  // rows that fit, load them now, so their DRAM round trip overlaps the
+  // reduction instead of following it (a decode step's one-row norms are
+  // pure latency).
+  constexpr bool EARLY = NU * VW <= 64;
+  const act_t *w = (const act_t *)a.p[2];
+  float wv[EARLY ? NU : 1][VW];
+#if VLM_LAYER
+  const act_t *b = (const act_t *)a.p[3];
+  float bv[EARLY ? NU : 1][VW];
+#endif
+  if constexpr (EARLY) {
+#pragma unroll
+    for (int u = 0; u < NU; ++u) {
+      const int idx = (t + u * TS) * VW;
+      if (live && (UPR % TS == 0 || idx < cfg::D)) {
+        act_loadv<VW>(w + idx, wv[u]);
+#if VLM_LAYER
+        act_loadv<VW>(b + idx, bv[u]);
+#endif
+      }
     }
   }
   auto team_sum = [&](float s) { return TS == 32 ? warp_sum(s) : block_sum<256>(s, red); };
@@ -53,7 +75,6 @@ const char *kNormText = R"cuda(
   }
   const float var = __fdiv_rn(team_sum(ss), (float)cfg::D);
   const float rstd = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
-  const act_t *b = (const act_t *)a.p[3];
 #else
   float ss = 0.0f;
 #pragma unroll
@@ -69,17 +90,27 @@ const char *kNormText = R"cuda(
   for (int u = 0; u < NU; ++u) {
     const int idx = (t + u * TS) * VW;
     if (UPR % TS != 0 && idx >= cfg::D) continue;
-    float wv[VW], o[VW];
-    act_loadv<VW>(w + idx, wv);
+    float wu[VW], o[VW];
+    if constexpr (EARLY) {
+#pragma unroll
+      for (int e = 0; e < VW; ++e) wu[e] = wv[u][e];
+    } else {
+      act_loadv<VW>(w + idx, wu);
+    }
 #if VLM_LAYER
-    float bv[VW];
-    act_loadv<VW>(b + idx, bv);
+    float bu[VW];
+    if constexpr (EARLY) {
+#pragma unroll
+      for (int e = 0; e < VW; ++e) bu[e] = bv[u][e];
+    } else {
+      act_loadv<VW>(b + idx, bu);
+    }
 #pragma unroll
     for (int e = 0; e < VW; ++e)
-      o[e] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(v[u][e], mean), rstd), wv[e]), bv[e]);
+      o[e] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(v[u][e], mean), rstd), wu[e]), bu[e]);
 #else
 #pragma unroll
-    for (int e = 0; e < VW; ++e) o[e] = __fmul_rn(__fmul_rn(v[u][e], inv), wv[e]);
+    for (int e = 0; e < VW; ++e) o[e] = __fmul_rn(__fmul_rn(v[u][e], inv), wu[e]);
 #endif
     act_storev<VW>(y + idx, o);
   }

@@ -335,16 +335,24 @@ Status Planner::attention(Launch &l) {
   l.args.d[1] = T;
   l.args.f[0] = f32Attr(0);
   if (Sq <= kAttentionDecodeMaxQueries) {
+    // Query heads per block: Kernel.tile_n, or the whole group of a kv head
+    // (kernels that predate tile_n).
+    const int64_t perBlock = kernel_.tile_n() > 0 ? kernel_.tile_n() : Hq / Hkv;
+    if ((Hq / Hkv) % perBlock != 0)
+      return error("kernel takes " + std::to_string(perBlock) +
+                   " query heads per block, which does not divide the group of " +
+                   std::to_string(Hq / Hkv));
+    const int64_t blocksPerQuery = Hq / perBlock;
     const int64_t splits = T > 0 ? ceilDiv(T, kAttentionSplitKeys) : 1;
     l.args.d[3] = splits;
     if (splits > 1) {
-      if (Sq * Hkv > kAttentionMaxCounters)
-        return error(std::to_string(Sq) + " queries x " + std::to_string(Hkv) +
-                     " kv heads exceed the workspace counters");
+      if (Sq * blocksPerQuery > kAttentionMaxCounters)
+        return error(std::to_string(Sq) + " queries x " + std::to_string(blocksPerQuery) +
+                     " head blocks exceed the workspace counters");
       l.workspaceBytes =
           kWorkspaceCounterBytes + size_t(Sq * Hq * splits * (D + 2)) * sizeof(float);
     }
-    return setGrid(l, splits, Hkv, Sq);
+    return setGrid(l, splits, blocksPerQuery, Sq);
   }
   if (kernel_.tile_m() <= 0)
     return error("kernel has no query tile");

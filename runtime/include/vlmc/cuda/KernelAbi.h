@@ -56,8 +56,9 @@
 //               GEMV path, grid.x = ceil(N / rows_per_block)
 //   QueryHeads  attention. Sq > kAttentionDecodeMaxQueries: grid =
 //               (ceil(Sq / tile_m), Hq); otherwise the decode path, one block
-//               per (key split, kv head, query): grid = (splits, Hkv, Sq)
-//               with splits = ceil(T / kAttentionSplitKeys) planned over the
+//               per (key split, tile_n query heads, query): grid = (splits,
+//               Hq / tile_n, Sq) (tile_n = 0: a kv head's whole group, grid
+//               (splits, Hkv, Sq)) with splits = ceil(T / kAttentionSplitKeys) planned over the
 //               cache rows T (so a captured graph stays valid as kv_length
 //               grows); blocks of splits without visible keys return at once
 //

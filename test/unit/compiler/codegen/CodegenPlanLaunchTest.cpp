@@ -153,7 +153,7 @@ TEST(CodegenPlanLaunch, AttentionDecodeSplitsKeysOverTheCache) {
   const Launch &l = *p.launch;
   const int64_t splits = 4096 / cuda::kAttentionSplitKeys;
   EXPECT_EQ(l.grid[0], unsigned(splits));
-  EXPECT_EQ(l.grid[1], 2u); // kv heads
+  EXPECT_EQ(l.grid[1], 12u); // one block per query head (the kernel's tile_n = 1)
   EXPECT_EQ(l.grid[2], 1u); // queries
   EXPECT_EQ(l.args.d[0], 1);
   EXPECT_EQ(l.args.d[1], 4096);
