@@ -29,7 +29,7 @@ done
 # CUDA artifacts embed cubins for these archs (VLMC_GPU_CUDA_ARCH= to test
 # the NVRTC JIT path instead); gpu-check.sh then expects no JIT compile.
 cuda_arch=${VLMC_GPU_CUDA_ARCH-sm_90a}
-echo "$cuda_arch" > "$out/cuda-arch"
+printf "%s" "$cuda_arch" > "$out/cuda-arch" # empty: no cubins
 compile() {
   local arch=()
   [[ " $* " == *" --target cuda "* && -n $cuda_arch ]] && arch=(--cuda-arch "$cuda_arch")
