@@ -256,6 +256,9 @@ Status Checker::checkFunction(const fb::Function &f, const std::string &where) {
     if (id < 0 || uint32_t(id) >= n)
       return fail(where, "output " + str(o) + " refers to value " + str(id) +
                              ", but the function has " + str(n) + " values");
+    if (producedBy_[uint32_t(id)] == kNone)
+      return fail(where, "output " + str(o) + " is value " + str(id) +
+                             ", which nothing produces");
   }
   return Status::ok();
 }
@@ -280,6 +283,10 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
     if (id < -1 || id >= int64_t(n)) // -1: an absent optional operand
       return fail(where, "input " + str(i) + " refers to value " + str(id) +
                              ", but the function has " + str(n) + " values");
+    // Ops run in order: an executor would read a slot nothing has filled.
+    if (id >= 0 && producedBy_[uint32_t(id)] == kNone)
+      return fail(where, "input " + str(i) + " reads value " + str(id) +
+                             ", which no input or earlier op produces");
   }
   for (uint32_t o = 0; o < length(outputs); ++o)
     VLMC_RETURN_IF_ERROR(

@@ -375,6 +375,21 @@ TEST(ArtifactVerify, OpInputOutOfRange) {
   EXPECT_TRUE(Artifact::fromBytes(assemble(s), "t.vlmc").isOk());
 }
 
+TEST(ArtifactVerify, OpReadsAValueBeforeItIsProduced) {
+  Sample s = sample();
+  prefill(s).ops[3].inputs[1] = 5; // produced by op 4
+  EXPECT_TRUE(failsWith(s, "t.vlmc: function 'prefill': op 3 (RmsNorm, layer "
+                           "'norm'): input 1 reads value 5, which no input or "
+                           "earlier op produces"));
+}
+
+TEST(ArtifactVerify, FunctionOutputNeverProduced) {
+  Sample s = sample();
+  prefill(s).ops.pop_back(); // the op that produced the output, value 8
+  EXPECT_TRUE(failsWith(s, "t.vlmc: function 'prefill': output 0 is value 8, "
+                           "which nothing produces"));
+}
+
 TEST(ArtifactVerify, OpOutputOutOfRange) {
   Sample s = sample();
   prefill(s).ops[3].outputs[0] = -1;
