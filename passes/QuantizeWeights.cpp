@@ -143,10 +143,9 @@ struct QuantizeWeightsPass
                                               : param.getKeyAttr();
     auto part = [&](StringRef suffix, ArrayRef<int64_t> shape, Type element) {
       StringAttr key = b.getStringAttr(path + suffix);
-      auto op = b.create<ParameterOp>(
-          param.getLoc(), RankedTensorType::get(shape, element), key,
-          param.getScopeAttr(), source == key ? StringAttr() : source,
-          param.getPermutationAttr(), param.getRowsAttr(), spec);
+      auto op = ParameterOp::create(b, param.getLoc(), RankedTensorType::get(shape, element), key,
+                                    param.getScopeAttr(), source == key ? StringAttr() : source,
+                                    param.getPermutationAttr(), param.getRowsAttr(), spec);
       return op.getResult();
     };
     Type u8 = b.getIntegerType(8, /*isSigned=*/false);
@@ -167,14 +166,12 @@ struct QuantizeWeightsPass
       OpBuilder b(user);
       Operation *replacement;
       if (auto mm = dyn_cast<MatmulOp>(user))
-        replacement = b.create<QMatmulOp>(mm.getLoc(), mm.getType(), mm.getInput(),
-                                          p.weight, p.scales, p.biases,
-                                          p.globalScale, mm.getBias(), spec);
+        replacement = QMatmulOp::create(b, mm.getLoc(), mm.getType(), mm.getInput(), p.weight,
+                                        p.scales, p.biases, p.globalScale, mm.getBias(), spec);
       else {
         auto emb = cast<EmbeddingOp>(user);
-        replacement = b.create<QEmbeddingOp>(emb.getLoc(), emb.getType(), emb.getIds(),
-                                             p.weight, p.scales, p.biases,
-                                             p.globalScale, spec);
+        replacement = QEmbeddingOp::create(b, emb.getLoc(), emb.getType(), emb.getIds(), p.weight,
+                                           p.scales, p.biases, p.globalScale, spec);
       }
       user->replaceAllUsesWith(replacement);
       user->erase();

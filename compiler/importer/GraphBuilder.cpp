@@ -105,10 +105,9 @@ FailureOr<Value> GraphBuilder::parameterOp(const std::string &key,
                                            const StoredTensor &stored,
                                            RankedTensorType type,
                                            std::optional<RowRange> rows) {
-  auto op = b.create<ParameterOp>(loc(key), type, b.getStringAttr(key),
-                                  b.getStringAttr("model"), StringAttr(),
-                                  DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-                                  QuantSpecAttr());
+  auto op =
+      ParameterOp::create(b, loc(key), type, b.getStringAttr(key), b.getStringAttr("model"),
+                          StringAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(), QuantSpecAttr());
   if (!stored.source.empty() && stored.source != key)
     op.setSourceAttr(b.getStringAttr(stored.source));
   if (!stored.permutation.empty())
@@ -171,7 +170,7 @@ FailureOr<Value> GraphBuilder::linear(Value x, const std::string &path, int64_t 
     FailureOr<Value> w = param(path + ".weight", {out, in}, rows);
     if (failed(w))
       return failure();
-    return b.create<MatmulOp>(loc(path), resultType, x, *w, biasValue).getResult();
+    return MatmulOp::create(b, loc(path), resultType, x, *w, biasValue).getResult();
   }
 
   // Pre-quantized MLX layer: weight (U32), scales, biases (affine).
@@ -203,8 +202,8 @@ FailureOr<Value> GraphBuilder::linear(Value x, const std::string &path, int64_t 
       return failure();
     biases = *z;
   }
-  auto op = b.create<QMatmulOp>(loc(path), resultType, x, *w, *scales, biases,
-                                Value(), biasValue, *spec);
+  auto op = QMatmulOp::create(b, loc(path), resultType, x, *w, *scales, biases, Value(), biasValue,
+                              *spec);
   if (failed(op.verify()))
     return failure();
   return op.getResult();
@@ -219,7 +218,7 @@ FailureOr<Value> GraphBuilder::embedding(Value ids, const std::string &path,
     FailureOr<Value> table = param(path + ".weight", {vocab, width});
     if (failed(table))
       return failure();
-    return b.create<EmbeddingOp>(loc(path), tensor(shape), ids, *table).getResult();
+    return EmbeddingOp::create(b, loc(path), tensor(shape), ids, *table).getResult();
   }
   // A quantized embedding stores the same three parts as a Linear layer; build
   // them through linear()'s path and gather with vlm.qembedding.
@@ -243,9 +242,8 @@ FailureOr<Value> GraphBuilder::embedding(Value ids, const std::string &path,
       return failure();
     parts.push_back(*v);
   }
-  auto op = b.create<QEmbeddingOp>(loc(path), tensor(shape), ids, parts[0], parts[1],
-                                   parts.size() > 2 ? parts[2] : Value(), Value(),
-                                   *spec);
+  auto op = QEmbeddingOp::create(b, loc(path), tensor(shape), ids, parts[0], parts[1],
+                                 parts.size() > 2 ? parts[2] : Value(), Value(), *spec);
   if (failed(op.verify()))
     return failure();
   return op.getResult();
@@ -256,8 +254,7 @@ FailureOr<Value> GraphBuilder::rmsNorm(Value x, const std::string &path, int64_t
   FailureOr<Value> w = param(path + ".weight", {dim});
   if (failed(w))
     return failure();
-  return b.create<RmsNormOp>(loc(path), x.getType(), x, *w, b.getF32FloatAttr(eps))
-      .getResult();
+  return RmsNormOp::create(b, loc(path), x.getType(), x, *w, b.getF32FloatAttr(eps)).getResult();
 }
 
 FailureOr<Value> GraphBuilder::layerNorm(Value x, const std::string &path,
@@ -266,21 +263,20 @@ FailureOr<Value> GraphBuilder::layerNorm(Value x, const std::string &path,
   FailureOr<Value> bias = failed(w) ? FailureOr<Value>(failure()) : param(path + ".bias", {dim});
   if (failed(bias))
     return failure();
-  return b.create<LayerNormOp>(loc(path), x.getType(), x, *w, *bias,
-                               b.getF32FloatAttr(eps))
+  return LayerNormOp::create(b, loc(path), x.getType(), x, *w, *bias, b.getF32FloatAttr(eps))
       .getResult();
 }
 
 Value GraphBuilder::reshape(Value x, ArrayRef<int64_t> shape) {
-  return b.create<ReshapeOp>(x.getLoc(), tensor(shape), x).getResult();
+  return ReshapeOp::create(b, x.getLoc(), tensor(shape), x).getResult();
 }
 
 Value GraphBuilder::add(Value lhs, Value rhs) {
-  return b.create<AddOp>(lhs.getLoc(), lhs, rhs).getResult();
+  return AddOp::create(b, lhs.getLoc(), lhs, rhs).getResult();
 }
 
 Value GraphBuilder::mul(Value lhs, Value rhs) {
-  return b.create<MulOp>(lhs.getLoc(), lhs, rhs).getResult();
+  return MulOp::create(b, lhs.getLoc(), lhs, rhs).getResult();
 }
 
 FailureOr<Value> GraphBuilder::activation(Value x, StringRef hfName) {
@@ -298,8 +294,8 @@ FailureOr<Value> GraphBuilder::activation(Value x, StringRef hfName) {
     emitError(x.getLoc()) << "unsupported activation '" << hfName << "'";
     return failure();
   }
-  return b.create<ActivationOp>(x.getLoc(), x.getType(), x,
-                                ActivationKindAttr::get(context(), *kind))
+  return ActivationOp::create(b, x.getLoc(), x.getType(), x,
+                              ActivationKindAttr::get(context(), *kind))
       .getResult();
 }
 

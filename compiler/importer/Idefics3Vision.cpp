@@ -31,10 +31,10 @@ LogicalResult buildIdefics3Vision(GraphBuilder &g, ModuleOp module,
 
   OpBuilder::InsertionGuard guard(g.b);
   g.b.setInsertionPointToEnd(module.getBody());
-  auto func = g.b.create<func::FuncOp>(
-      g.loc("vision_encoder"), "vision_encoder",
-      g.b.getFunctionType({g.rows({patchDim}), indexVector, indexVector},
-                          {g.rows({config.text.hidden})}));
+  auto func =
+      func::FuncOp::create(g.b, g.loc("vision_encoder"), "vision_encoder",
+                           g.b.getFunctionType({g.rows({patchDim}), indexVector, indexVector},
+                                               {g.rows({config.text.hidden})}));
   SmallVector<StringRef> names{"patches", "position_ids", "tile_segments"};
   for (auto [i, name] : llvm::enumerate(names))
     func.setArgAttr(i, "vlm.name", g.b.getStringAttr(name));
@@ -64,10 +64,9 @@ LogicalResult buildIdefics3Vision(GraphBuilder &g, ModuleOp module,
         return failure();
       qkv.push_back(g.reshape(*p, {ShapedType::kDynamic, heads, d}));
     }
-    auto attn = g.b.create<AttentionOp>(g.loc(layer + "self_attn"), qkv[0].getType(),
-                                        qkv[0], qkv[1], qkv[2], segments, Value(),
-                                        g.b.getF32FloatAttr(1.0 / std::sqrt(double(d))),
-                                        UnitAttr());
+    auto attn = AttentionOp::create(g.b, g.loc(layer + "self_attn"), qkv[0].getType(), qkv[0],
+                                    qkv[1], qkv[2], segments, Value(),
+                                    g.b.getF32FloatAttr(1.0 / std::sqrt(double(d))), UnitAttr());
     FailureOr<Value> out = g.linear(g.reshape(attn, {ShapedType::kDynamic, w}),
                                     layer + "self_attn.out_proj", w, w, true);
     if (failed(out))
@@ -91,15 +90,14 @@ LogicalResult buildIdefics3Vision(GraphBuilder &g, ModuleOp module,
   Value tiles = g.reshape(*x, {ShapedType::kDynamic, grid * grid, w});
   auto shuffledType =
       g.tensor({ShapedType::kDynamic, grid * grid / (s * s), w * s * s});
-  Value shuffled = g.b.create<PixelShuffleOp>(g.loc("connector.pixel_shuffle"),
-                                              shuffledType, tiles,
-                                              g.b.getI64IntegerAttr(s));
+  Value shuffled = PixelShuffleOp::create(g.b, g.loc("connector.pixel_shuffle"), shuffledType,
+                                          tiles, g.b.getI64IntegerAttr(s));
   Value flat = g.reshape(shuffled, {ShapedType::kDynamic, w * s * s});
   FailureOr<Value> projected = g.linear(flat, "connector.modality_projection.proj",
                                         config.text.hidden, w * s * s, false);
   if (failed(projected))
     return failure();
-  g.b.create<func::ReturnOp>(g.loc("vision_encoder"), *projected);
+  func::ReturnOp::create(g.b, g.loc("vision_encoder"), *projected);
   return success();
 }
 

@@ -43,16 +43,14 @@ FailureOr<Value> visionBlock(GraphBuilder &g, const model::VisionConfig &v, bool
   }
   DenseI64ArrayAttr sections = g.b.getDenseI64ArrayAttr({d / 4, d / 4});
   auto rope = [&](Value t) {
-    return g.b.create<RopeOp>(g.loc(block + "attn.rotary"), t.getType(), t,
-                              ropePositions, g.b.getF32FloatAttr(v.ropeTheta),
-                              sections, g.b.getUnitAttr())
+    return RopeOp::create(g.b, g.loc(block + "attn.rotary"), t.getType(), t, ropePositions,
+                          g.b.getF32FloatAttr(v.ropeTheta), sections, g.b.getUnitAttr())
         .getResult();
   };
   Value q = rope(qkv[0]), k = rope(qkv[1]);
-  auto attn = g.b.create<AttentionOp>(g.loc(block + "attn"), q.getType(), q, k, qkv[2],
-                                      segments, Value(),
-                                      g.b.getF32FloatAttr(1.0 / std::sqrt(double(d))),
-                                      UnitAttr());
+  auto attn =
+      AttentionOp::create(g.b, g.loc(block + "attn"), q.getType(), q, k, qkv[2], segments, Value(),
+                          g.b.getF32FloatAttr(1.0 / std::sqrt(double(d))), UnitAttr());
   FailureOr<Value> proj =
       g.linear(g.reshape(attn, {g.sequenceLength(), w}), block + "attn.proj", w, w, true);
   if (failed(proj))
@@ -87,8 +85,7 @@ Value permuteMergeUnits(GraphBuilder &g, Value x, Value index, int64_t unit,
                         int64_t width) {
   Value grouped = g.reshape(x, {ShapedType::kDynamic, unit * width});
   auto type = g.tensor({ShapedType::kDynamic, unit * width});
-  Value gathered =
-      g.b.create<EmbeddingOp>(g.loc(kTower + "window_order"), type, index, grouped);
+  Value gathered = EmbeddingOp::create(g.b, g.loc(kTower + "window_order"), type, index, grouped);
   return g.reshape(gathered, {ShapedType::kDynamic, width});
 }
 
@@ -115,9 +112,8 @@ LogicalResult buildQwenVision(GraphBuilder &g, ModuleOp module,
   }
   OpBuilder::InsertionGuard guard(g.b);
   g.b.setInsertionPointToEnd(module.getBody());
-  auto func = g.b.create<func::FuncOp>(
-      g.loc("vision_encoder"), "vision_encoder",
-      g.b.getFunctionType(inputs, {g.rows({v.outHidden})}));
+  auto func = func::FuncOp::create(g.b, g.loc("vision_encoder"), "vision_encoder",
+                                   g.b.getFunctionType(inputs, {g.rows({v.outHidden})}));
   for (auto [i, name] : llvm::enumerate(names))
     func.setArgAttr(i, "vlm.name", g.b.getStringAttr(name));
   Block *body = func.addEntryBlock();
@@ -159,10 +155,10 @@ LogicalResult buildQwenVision(GraphBuilder &g, ModuleOp module,
   Value result = *out;
   if (qwen25) {
     auto type = g.rows({v.outHidden});
-    result = g.b.create<EmbeddingOp>(g.loc(kTower + "window_restore"), type,
-                                     body->getArgument(5), result);
+    result = EmbeddingOp::create(g.b, g.loc(kTower + "window_restore"), type, body->getArgument(5),
+                                 result);
   }
-  g.b.create<func::ReturnOp>(g.loc("vision_encoder"), result);
+  func::ReturnOp::create(g.b, g.loc("vision_encoder"), result);
   return success();
 }
 

@@ -50,19 +50,19 @@ FailureOr<Value> attentionBlock(GraphBuilder &g, const model::TextConfig &t,
     sections = g.b.getDenseI64ArrayAttr(t.mropeSection);
   auto rope = [&](Value x, int64_t heads) {
     Value r = g.reshape(x, {g.sequenceLength(), heads, t.headDim});
-    return g.b.create<RopeOp>(g.loc(attn + "rotary_emb"), r.getType(), r, positions,
-                              g.b.getF32FloatAttr(t.ropeTheta), sections, UnitAttr())
+    return RopeOp::create(g.b, g.loc(attn + "rotary_emb"), r.getType(), r, positions,
+                          g.b.getF32FloatAttr(t.ropeTheta), sections, UnitAttr())
         .getResult();
   };
   Value qr = rope(*qp, t.heads), kr = rope(*kp, t.kvHeads);
   Value vr = g.reshape(*vp, {g.sequenceLength(), t.kvHeads, t.headDim});
 
-  kCache = g.b.create<KVCacheWriteOp>(g.loc(attn + "k_cache"), kCache.getType(), kr,
-                                      kCache, kvOffset);
-  vCache = g.b.create<KVCacheWriteOp>(g.loc(attn + "v_cache"), vCache.getType(), vr,
-                                      vCache, kvOffset);
-  auto a = g.b.create<AttentionOp>(
-      g.loc(attn + "attention"), qr.getType(), qr, kCache, vCache, Value(), kvLength,
+  kCache =
+      KVCacheWriteOp::create(g.b, g.loc(attn + "k_cache"), kCache.getType(), kr, kCache, kvOffset);
+  vCache =
+      KVCacheWriteOp::create(g.b, g.loc(attn + "v_cache"), vCache.getType(), vr, vCache, kvOffset);
+  auto a = AttentionOp::create(
+      g.b, g.loc(attn + "attention"), qr.getType(), qr, kCache, vCache, Value(), kvLength,
       g.b.getF32FloatAttr(1.0 / std::sqrt(double(t.headDim))), g.b.getUnitAttr());
   Value flat = g.reshape(a, {g.sequenceLength(), q});
   return g.linear(flat, attn + "o_proj", t.hidden, q, false);
@@ -123,8 +123,7 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
   OpBuilder::InsertionGuard guard(g.b);
   g.b.setInsertionPointToEnd(module.getBody());
   StringRef name = kind.prefill ? "prefill" : "decode_step";
-  auto func = g.b.create<func::FuncOp>(g.loc(name), name,
-                                       g.b.getFunctionType(inputs, results));
+  auto func = func::FuncOp::create(g.b, g.loc(name), name, g.b.getFunctionType(inputs, results));
   for (auto [i, argName] : llvm::enumerate(inputNames))
     func.setArgAttr(i, "vlm.name", g.b.getStringAttr(argName));
   Block *body = func.addEntryBlock();
@@ -142,9 +141,8 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
   if (failed(x))
     return failure();
   if (imageEmbeds)
-    x = g.b.create<SpliceImageTokensOp>(g.loc("image_splice"), (*x).getType(),
-                                        imageEmbeds, *x, ids,
-                                        g.b.getI64IntegerAttr(*config.imageTokenId))
+    x = SpliceImageTokensOp::create(g.b, g.loc("image_splice"), (*x).getType(), imageEmbeds, *x,
+                                    ids, g.b.getI64IntegerAttr(*config.imageTokenId))
             .getResult();
 
   // As transformers' output_hidden_states: the input embeddings, each
@@ -182,7 +180,7 @@ LogicalResult buildDecoderFunction(GraphBuilder &g, ModuleOp module,
     hidden.push_back(*normed);
     returned.append(hidden.begin(), hidden.end());
   }
-  g.b.create<func::ReturnOp>(g.loc(name), returned);
+  func::ReturnOp::create(g.b, g.loc(name), returned);
   return success();
 }
 
