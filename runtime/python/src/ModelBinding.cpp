@@ -37,8 +37,9 @@ Status closedError() { return invalidArgument("the model is closed"); }
 //===----------------------------------------------------------------------===//
 
 Result<std::shared_ptr<PyModel>> PyModel::load(const LoadOptions &o) {
-  if (o.device != "cpu" && o.device != "cuda")
-    return invalidArgument("device must be None, 'cpu' or 'cuda', got '" + o.device + "'");
+  if (o.compile.target != "cpu" && o.compile.target != "cuda")
+    return invalidArgument("device must be None, 'cpu' or 'cuda', got '" + o.compile.target +
+                           "'");
   if (o.maxContext <= 0)
     return invalidArgument("max_context must be positive, got " + std::to_string(o.maxContext));
   if (o.numThreads < 0)
@@ -49,25 +50,16 @@ Result<std::shared_ptr<PyModel>> PyModel::load(const LoadOptions &o) {
                     "' (vlmc loads local paths: a .vlmc artifact, or a Hugging Face or MLX "
                     "checkpoint directory; download hub models first, e.g. with "
                     "huggingface-cli download)");
-  bool compileFlags = o.quantize || o.qMode != "affine" || o.qBits || o.qGroupSize ||
-                      !o.quantPredicate.empty() || o.quantizeVision || o.nvfp4GlobalScale ||
-                      !o.computeType.empty();
+  const compiler::CompileOptions &c = o.compile;
+  bool compileFlags = c.quantize || c.qMode != "affine" || c.qBits || c.qGroupSize ||
+                      !c.quantPredicate.empty() || c.quantizeVision || c.nvfp4GlobalScale ||
+                      !c.computeType.empty();
   if (kind == PathKind::kFile && compileFlags)
     return invalidArgument(o.path + " is a compiled artifact: quantization and compute-type "
                                     "options apply to checkpoint directories only");
 
-  compiler::CompileOptions compile;
+  compiler::CompileOptions compile = o.compile;
   compile.modelDir = o.path;
-  compile.target = o.device;
-  compile.quantizeActivations = o.quantizeActivations;
-  compile.quantize = o.quantize;
-  compile.qMode = o.qMode;
-  compile.qBits = o.qBits;
-  compile.qGroupSize = o.qGroupSize;
-  compile.quantPredicate = o.quantPredicate;
-  compile.quantizeVision = o.quantizeVision;
-  compile.nvfp4GlobalScale = o.nvfp4GlobalScale;
-  compile.computeType = o.computeType;
 
   std::string artifact = o.path;
   if (kind == PathKind::kDirectory) {
@@ -80,7 +72,7 @@ Result<std::shared_ptr<PyModel>> PyModel::load(const LoadOptions &o) {
   if (!model)
     return model.status();
   // vlm-generate's -qa check, with the Python spelling of the flag.
-  if ((*model)->quantizeActivations() != o.quantizeActivations)
+  if ((*model)->quantizeActivations() != c.quantizeActivations)
     return invalidArgument(
         (*model)->quantizeActivations()
             ? artifact + " was compiled with activation quantization (-qa): pass "
@@ -327,16 +319,17 @@ void registerModel(py::module_ &m) {
              bool verbose) {
             LoadOptions o;
             o.path = path;
-            o.device = device;
-            o.quantizeActivations = quantizeActivations;
-            o.quantize = quantize;
-            o.qMode = qMode;
-            o.qBits = qBits;
-            o.qGroupSize = qGroupSize;
-            o.quantPredicate = quantPredicate;
-            o.quantizeVision = quantizeVision;
-            o.nvfp4GlobalScale = nvfp4GlobalScale;
-            o.computeType = computeType;
+            compiler::CompileOptions &c = o.compile;
+            c.target = device;
+            c.quantizeActivations = quantizeActivations;
+            c.quantize = quantize;
+            c.qMode = qMode;
+            c.qBits = qBits;
+            c.qGroupSize = qGroupSize;
+            c.quantPredicate = quantPredicate;
+            c.quantizeVision = quantizeVision;
+            c.nvfp4GlobalScale = nvfp4GlobalScale;
+            c.computeType = computeType;
             o.maxContext = maxContext;
             o.numThreads = numThreads;
             o.verbose = verbose;

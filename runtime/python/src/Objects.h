@@ -1,6 +1,7 @@
 // The C++ objects behind _vlmc.Model and _vlmc.Processor.
 #pragma once
 
+#include "compiler/driver/CompileDriver.h"
 #include "vlmc/chat/ChatTemplate.h"
 #include "vlmc/exec/Model.h"
 #include "vlmc/generate/Generator.h"
@@ -39,17 +40,14 @@ private:
 
 struct LoadOptions {
   std::string path;
-  std::string device = "cpu"; // cpu | cuda
-  bool quantizeActivations = false;
-  // Weight quantization at load (vlm-convert's options), directories only.
-  bool quantize = false;
-  std::string qMode = "affine";
-  int qBits = 0;      // 0: the mode's default
-  int qGroupSize = 0; // 0: the mode's default
-  std::string quantPredicate;
-  bool quantizeVision = false;
-  bool nvfp4GlobalScale = false;
-  std::string computeType; // empty: the target's default
+  // The compile of a checkpoint directory: target (the device: cpu | cuda),
+  // -qa, and weight quantization (vlm-convert's options, directories only).
+  // modelDir is `path`.
+  compiler::CompileOptions compile = [] {
+    compiler::CompileOptions o;
+    o.target = "cpu";
+    return o;
+  }();
   int64_t maxContext = 4096;
   int numThreads = 0;
   bool verbose = false;
