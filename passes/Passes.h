@@ -22,6 +22,9 @@ namespace mlir::vlm {
 /// Ops in other modes are not matched; the pass diagnoses them.
 void populateQuantizeActivationsPatterns(RewritePatternSet &patterns);
 
+/// rms_norm(add) -> add_rms_norm, mul(activation, x) -> gated_activation.
+void populateFuseOpsPatterns(RewritePatternSet &patterns);
+
 struct ActivationQuantizationPipelineOptions
     : public PassPipelineOptions<ActivationQuantizationPipelineOptions> {
   PassOptions::Option<std::string> target{
@@ -31,9 +34,11 @@ struct ActivationQuantizationPipelineOptions
       *this, "quantize-activations",
       llvm::cl::desc("Run vlm-quantize-activations (-qa)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseOps{
+      *this, "fuse-ops", llvm::cl::desc("Run vlm-fuse-ops"), llvm::cl::init(true)};
 };
 
-/// -qa (optional) -> target check -> canonicalize.
+/// -qa (optional) -> target check -> fusion (optional) -> canonicalize.
 void buildActivationQuantizationPipeline(
     OpPassManager &pm, const ActivationQuantizationPipelineOptions &options);
 

@@ -62,4 +62,21 @@ def VlmCheckTarget : Pass<"vlm-check-target"> {
   ];
 }
 
+def VlmFuseOps : Pass<"vlm-fuse-ops"> {
+  let summary = "Fuse a decoder layer's pointwise ops into their neighbours";
+  let description = [{
+    Rewrites op pairs that a backend runs better as one kernel, with the same
+    numerics (every intermediate is still rounded to the element type):
+
+    * `vlm.rms_norm(vlm.add(a, b))` becomes `vlm.add_rms_norm(a, b)`, whose
+      `sum` result replaces the add for its other users (the residual stream);
+    * `vlm.mul(vlm.activation(g), u)` becomes `vlm.gated_activation(g, u)`
+      when the activation has no other user (SwiGLU / GeGLU MLPs).
+
+    The fused op is placed where it dominates every user; a pair that has no
+    such place is left alone.
+  }];
+  let dependentDialects = ["::mlir::vlm::VlmDialect"];
+}
+
 #endif // VLMC_PASSES_TD

@@ -12,6 +12,8 @@ void mlir::vlm::buildActivationQuantizationPipeline(
   if (options.quantizeActivations)
     pm.addPass(createVlmQuantizeActivations());
   pm.addPass(createVlmCheckTarget(VlmCheckTargetOptions{options.target}));
+  if (options.fuseOps)
+    pm.addPass(createVlmFuseOps());
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -19,6 +21,6 @@ void mlir::vlm::registerVlmPassesAndPipelines() {
   registerVlmPasses();
   PassPipelineRegistration<ActivationQuantizationPipelineOptions>(
       "vlm-activation-quantization-pipeline",
-      "Activation quantization (-qa), target check and canonicalization",
+      "Activation quantization (-qa), target check, fusion and canonicalization",
       buildActivationQuantizationPipeline);
 }

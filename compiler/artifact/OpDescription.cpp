@@ -86,6 +86,17 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
             d.f32Attrs = {n.getEpsilon().convertToFloat()};
             return true;
           })
+          .Case([&](AddRmsNormOp n) {
+            d.code = fb::OpCode::AddRmsNorm;
+            d.width = result.getShape().back();
+            d.f32Attrs = {n.getEpsilon().convertToFloat()};
+            return true;
+          })
+          .Case([&](GatedActivationOp g) {
+            d.code = fb::OpCode::GatedActivation;
+            d.i64Attrs = {int64_t(g.getKind())};
+            return true;
+          })
           .Case([&](LayerNormOp n) {
             d.code = fb::OpCode::LayerNorm;
             d.width = result.getShape().back();

@@ -145,7 +145,7 @@ private:
   }
 
   LogicalResult emitOp(Operation *op) {
-    fb::OpCode code;
+    fb::OpCode code = fb::OpCode::Parameter;
     std::vector<int32_t> inputs;
     for (Value v : op->getOperands())
       inputs.push_back(idOf(v));
@@ -200,6 +200,16 @@ private:
               f32s = {n.getEpsilon().convertToFloat()};
               return success();
             })
+            .Case([&](AddRmsNormOp n) {
+              code = fb::OpCode::AddRmsNorm;
+              f32s = {n.getEpsilon().convertToFloat()};
+              return success();
+            })
+            .Case([&](GatedActivationOp g) {
+              code = fb::OpCode::GatedActivation;
+              i64s = {int64_t(g.getKind())};
+              return success();
+            })
             .Case([&](LayerNormOp n) {
               code = fb::OpCode::LayerNorm;
               f32s = {n.getEpsilon().convertToFloat()};
@@ -246,12 +256,12 @@ private:
             })
             .Case([&](PixelShuffleOp p) {
               code = fb::OpCode::PixelShuffle;
-              i64s = {p.getScale()};
+              i64s = {int64_t(p.getScale())};
               return success();
             })
             .Case([&](SpliceImageTokensOp s) {
               code = fb::OpCode::SpliceImageTokens;
-              i64s = {s.getImageTokenId()};
+              i64s = {int64_t(s.getImageTokenId())};
               return success();
             })
             .Default([&](Operation *other) {

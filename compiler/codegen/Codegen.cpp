@@ -142,13 +142,15 @@ Result<KernelSource> generateKernel(const OpDesc &desc) {
   case fb::OpCode::Embedding:
   case fb::OpCode::QEmbedding: return generateEmbedding(desc);
   case fb::OpCode::RmsNorm:
-  case fb::OpCode::LayerNorm: return generateNorm(desc);
+  case fb::OpCode::LayerNorm:
+  case fb::OpCode::AddRmsNorm: return generateNorm(desc);
   case fb::OpCode::Rope: return generateRope(desc);
   case fb::OpCode::Attention: return generateAttention(desc);
   case fb::OpCode::KVCacheWrite: return generateKvCacheWrite(desc);
   case fb::OpCode::Activation:
   case fb::OpCode::Add:
-  case fb::OpCode::Mul: return generateElementwise(desc);
+  case fb::OpCode::Mul:
+  case fb::OpCode::GatedActivation: return generateElementwise(desc);
   case fb::OpCode::PixelShuffle: return generatePixelShuffle(desc);
   case fb::OpCode::SpliceImageTokens: return generateSplice(desc);
   }

@@ -1,5 +1,6 @@
 // Elementwise and copy kernels (GridKind Elements, one 16-byte vector per
-// thread): Activation, Add, Mul, KVCacheWrite and PixelShuffle.
+// thread): Activation, Add, Mul, GatedActivation (act(gate) * up),
+// KVCacheWrite and PixelShuffle.
 //
 // Activation formulas are cpu::activation's, with its fp32 operation order
 // (x / (1 + exp(-x)), 0.5 x (1 + erf(x / sqrt 2)), ...); device expf, erff
@@ -10,9 +11,7 @@ namespace vlmc::codegen::detail {
 namespace {
 
 const char *kElementwiseText = R"cuda(
-VLM_DEV float apply(float x, float y) {
-#if VLM_OP == 0
-  (void)y;
+VLM_DEV float activate(float x) {
   if constexpr (cfg::ACT == 0) return __fdiv_rn(x, __fadd_rn(1.0f, expf(-x)));
   else if constexpr (cfg::ACT == 1)
     return __fmul_rn(__fmul_rn(0.5f, x), __fadd_rn(1.0f, erff(__fmul_rn(x, 0.70710678118654752f))));
@@ -21,6 +20,15 @@ VLM_DEV float apply(float x, float y) {
         0.79788456080286536f, __fadd_rn(x, __fmul_rn(__fmul_rn(__fmul_rn(0.044715f, x), x), x)));
     return __fmul_rn(__fmul_rn(0.5f, x), __fadd_rn(1.0f, tanhf(inner)));
   } else return __fdiv_rn(x, __fadd_rn(1.0f, expf(__fmul_rn(-1.702f, x))));
+}
+
+VLM_DEV float apply(float x, float y) {
+#if VLM_OP == 0
+  (void)y;
+  return activate(x);
+#elif VLM_OP == 3
+  // GatedActivation: the activation rounded as Activation stores it, then Mul.
+  return __fmul_rn(act_to_f32(f32_to_act(activate(x))), y);
 #elif VLM_OP == 1
   return __fadd_rn(x, y);
 #else
@@ -115,12 +123,15 @@ Result<KernelSource> generateElementwise(const OpDesc &desc) {
   int op = 0;
   int64_t act = 0;
   std::string base;
-  if (desc.code == fb::OpCode::Activation) {
+  if (desc.code == fb::OpCode::Activation || desc.code == fb::OpCode::GatedActivation) {
     act = desc.i64Attrs.empty() ? 0 : desc.i64Attrs[0];
     if (!activationName(act))
-      return invalidArgument("codegen: Activation: unknown activation kind " +
-                             std::to_string(act) + " (0 silu, 1 gelu, 2 gelu_tanh, 3 quick_gelu)");
-    base = std::string("vlm_") + activationName(act);
+      return invalidArgument(std::string("codegen: ") + fb::EnumNameOpCode(desc.code) +
+                             ": unknown activation kind " + std::to_string(act) +
+                             " (0 silu, 1 gelu, 2 gelu_tanh, 3 quick_gelu)");
+    const bool gated = desc.code == fb::OpCode::GatedActivation;
+    op = gated ? 3 : 0;
+    base = std::string(gated ? "vlm_gated_" : "vlm_") + activationName(act);
   } else {
     op = desc.code == fb::OpCode::Add ? 1 : 2;
     base = op == 1 ? "vlm_add" : "vlm_mul";

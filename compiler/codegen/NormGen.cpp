@@ -1,10 +1,12 @@
-// RmsNorm and LayerNorm: a team of threads per row (a warp for rows up to
+// RmsNorm, LayerNorm and AddRmsNorm: a team of threads per row (a warp for rows up to
 // 2048 elements, 8 per block; the whole block beyond), the row held in
 // registers after one pass of 16-byte loads. Statistics are fp32 tree sums
 // (the CPU reference sums in double: they agree to a few ulps); everything
 // after the statistics follows the reference's fp32 operation order:
 //   rms:   inv = 1 / sqrt(mean(x^2) + eps);  y = (x * inv) * w
 //   layer: rstd = 1 / sqrt(mean((x - mean)^2) + eps);  y = (x - mean) * rstd * w + b
+// AddRmsNorm first forms x = a + b rounded to the activation type (exactly
+// what Add stores), writes it as the sum output and normalizes it.
 #include "Internal.h"
 
 namespace vlmc::codegen::detail {
@@ -27,6 +29,13 @@ const char *kNormText = R"cuda(
     const int idx = (t + u * TS) * VW;
     if (live && (UPR % TS == 0 || idx < cfg::D)) {
       act_loadv<VW>(x + idx, v[u]);
+#if VLM_RESIDUAL
+      float r[VW];
+      act_loadv<VW>((const act_t *)a.p[2] + row * cfg::D + idx, r);
+#pragma unroll
+      for (int e = 0; e < VW; ++e) v[u][e] = act_to_f32(f32_to_act(__fadd_rn(v[u][e], r[e])));
+      act_storev<VW>((act_t *)a.p[0] + row * cfg::D + idx, v[u]);
+#endif
     } else {
 #pragma unroll
       for (int e = 0; e < VW; ++e) v[u][e] = 0.0f;
@@ -37,7 +46,7 @@ const char *kNormText = R"cuda(
   // reduction instead of following it (a decode step's one-row norms are
   // pure latency).
   constexpr bool EARLY = NU * VW <= 64;
-  const act_t *w = (const act_t *)a.p[2];
+  const act_t *w = (const act_t *)a.p[VLM_RESIDUAL ? 3 : 2];
   float wv[EARLY ? NU : 1][VW];
 #if VLM_LAYER
   const act_t *b = (const act_t *)a.p[3];
@@ -85,7 +94,7 @@ const char *kNormText = R"cuda(
   const float inv = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(var, eps)));
 #endif
   if (!live) return;
-  act_t *y = (act_t *)a.p[0] + row * cfg::D;
+  act_t *y = (act_t *)a.p[VLM_RESIDUAL ? 6 : 0] + row * cfg::D;
 #pragma unroll
   for (int u = 0; u < NU; ++u) {
     const int idx = (t + u * TS) * VW;
@@ -123,6 +132,7 @@ Result<KernelSource> generateNorm(const OpDesc &desc) {
   VLMC_RETURN_IF_ERROR(requireDtype(desc));
   VLMC_RETURN_IF_ERROR(requirePositive(desc, "width", desc.width));
   const bool layer = desc.code == fb::OpCode::LayerNorm;
+  const bool residual = desc.code == fb::OpCode::AddRmsNorm;
   int64_t vw = desc.dtype == fb::DType::BF16 ? 8 : 4;
   while (desc.width % vw != 0)
     vw /= 2;
@@ -136,10 +146,11 @@ Result<KernelSource> generateNorm(const OpDesc &desc) {
   ks.grid = fb::GridKind::Rows;
   ks.block = kBlock;
   ks.rowsPerBlock = kBlock / team;
-  ks.name = std::string(layer ? "vlm_layer_norm" : "vlm_rms_norm") + "_d" +
+  ks.name = std::string(layer ? "vlm_layer_norm" : residual ? "vlm_add_rms_norm" : "vlm_rms_norm") + "_d" +
             std::to_string(desc.width) + "_" + dtypeTag(desc.dtype);
   std::string s = prelude(desc.dtype);
   s += std::string("#define VLM_LAYER ") + (layer ? "1" : "0") + "\n";
+  s += std::string("#define VLM_RESIDUAL ") + (residual ? "1" : "0") + "\n";
   s += "namespace cfg {\n";
   s += constant("int", "D", desc.width);
   s += constant("int", "TS", team);

@@ -115,6 +115,7 @@ bool compileModel(const CompileOptions &options, const std::string &output,
   mlir::vlm::ActivationQuantizationPipelineOptions pipeline;
   pipeline.target = options.target;
   pipeline.quantizeActivations = options.quantizeActivations;
+  pipeline.fuseOps = options.fuseOps;
   mlir::vlm::buildActivationQuantizationPipeline(pm, pipeline);
   if (mlir::failed(pm.run(**module)))
     return false;

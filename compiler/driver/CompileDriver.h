@@ -32,6 +32,8 @@ struct CompileOptions {
   // and embed in the artifact (cuda target, artifact only). Each is named as
   // the runtime names a device's arch: the "a" suffix from sm_90 on.
   std::vector<std::string> cudaArchs;
+  // vlm-fuse-ops: residual add + RMSNorm and activation · mul as one op each.
+  bool fuseOps = true;
   bool hiddenStates = false;     // @prefill also returns the hidden states
   bool progress = false;
 };

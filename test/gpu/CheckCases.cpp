@@ -84,6 +84,14 @@ uint64_t hashName(const std::string &s, uint64_t seed) {
 
 double tolerance(DType dt) { return dt == DType::BF16 ? 1e-2 : 1e-5; }
 
+// What storing to a `dt` tensor keeps of each value: a fused kernel rounds
+// its intermediates exactly as the ops it replaces stored them.
+void roundTo(DType dt, std::vector<float> &v) {
+  if (dt == DType::BF16)
+    for (float &x : v)
+      x = quant::bf16ToFloat(quant::floatToBf16(x));
+}
+
 std::string quantName(const QuantDesc &q) {
   switch (q.mode) {
   case QuantMode::Affine:
@@ -341,6 +349,39 @@ CaseSpec normCase(OpCode code, DType dt, int64_t rows, int64_t D, uint64_t seed)
               }, seed);
 }
 
+// a + b (rounded to dt) and its RMSNorm: expected holds both outputs.
+CaseSpec addRmsNormCase(DType dt, int64_t rows, int64_t D, uint64_t seed) {
+  return spec("AddRmsNorm", "rows=" + std::to_string(rows) + " D=" + std::to_string(D), dt,
+              [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
+                Case c;
+                c.desc.code = OpCode::AddRmsNorm;
+                c.desc.dtype = dt;
+                c.desc.width = D;
+                c.desc.f32Attrs = {1e-6f};
+                if (descOnly)
+                  return c;
+                c.outDtype = dt;
+                c.outShape = {rows, D};
+                c.outputs = 2;
+                c.tolerance = tolerance(dt);
+                const size_t n = size_t(rows * D);
+                std::vector<float> a = rng.normal(n, 2.0f), b = rng.normal(n, 0.5f);
+                std::vector<float> w = rng.normal(size_t(D), 0.3f);
+                for (float &v : w)
+                  v += 1.0f;
+                c.inputs.push_back(floats(dt, {rows, D}, a));
+                c.inputs.push_back(floats(dt, {rows, D}, b));
+                c.inputs.push_back(floats(dt, {D}, w));
+                c.expected.resize(2 * n);
+                cpu::add(a.data(), b.data(), int64_t(n), c.expected.data());
+                std::vector<float> sum(c.expected.begin(), c.expected.begin() + long(n));
+                roundTo(dt, sum);
+                std::copy(sum.begin(), sum.end(), c.expected.begin());
+                cpu::rmsNorm(sum.data(), rows, D, w.data(), 1e-6f, c.expected.data() + n);
+                return c;
+              }, seed);
+}
+
 CaseSpec ropeCase(DType dt, int64_t S, int64_t H, int64_t D, float theta,
                   std::vector<int64_t> sections, bool axial, int64_t maxPos, uint64_t seed) {
   std::string kind = sections.empty() ? "1d" : (axial ? "axial" : "mrope");
@@ -499,13 +540,14 @@ CaseSpec kvWriteCase(DType dt, int64_t S, int64_t T, int64_t H, int64_t D, int64
 
 CaseSpec elementwiseCase(OpCode code, int64_t act, DType dt, int64_t n, uint64_t seed) {
   static const char *kActs[] = {"silu", "gelu", "gelu_tanh", "quick_gelu"};
-  std::string op = code == OpCode::Activation ? std::string("Activation ") + kActs[act]
-                                              : fb::EnumNameOpCode(code);
+  const bool activates = code == OpCode::Activation || code == OpCode::GatedActivation;
+  std::string op = activates ? std::string(fb::EnumNameOpCode(code)) + " " + kActs[act]
+                             : fb::EnumNameOpCode(code);
   return spec(op, "n=" + std::to_string(n), dt, [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
     Case c;
     c.desc.code = code;
     c.desc.dtype = dt;
-    if (code == OpCode::Activation)
+    if (activates)
       c.desc.i64Attrs = {act};
     if (descOnly)
       return c;
@@ -520,6 +562,13 @@ CaseSpec elementwiseCase(OpCode code, int64_t act, DType dt, int64_t n, uint64_t
       return c;
     }
     c.inputs.push_back(floats(dt, {n}, b));
+    if (code == OpCode::GatedActivation) {
+      std::vector<float> gate(static_cast<size_t>(n));
+      VLMC_RETURN_IF_ERROR(cpu::activation(int(act), x.data(), n, gate.data()));
+      roundTo(dt, gate);
+      cpu::mul(gate.data(), b.data(), n, c.expected.data());
+      return c;
+    }
     if (code == OpCode::Add)
       cpu::add(x.data(), b.data(), n, c.expected.data());
     else
@@ -610,6 +659,9 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
       for (int64_t rows : {1, 77, 512})
         for (int64_t D : {1536, 1280, 3584, 75})
           out.push_back(normCase(code, dt, rows, D, seed));
+    for (int64_t rows : {1, 77})
+      for (int64_t D : {1536, 3584, 75})
+        out.push_back(addRmsNormCase(dt, rows, D, seed));
     for (int64_t S : {1, 77, 512}) {
       out.push_back(ropeCase(dt, S, 12, 128, 1000000.0f, {}, false, 32768, seed));
       out.push_back(ropeCase(dt, S, 2, 128, 1000000.0f, {16, 24, 24}, false, 8192, seed));
@@ -621,8 +673,10 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
     out.push_back(kvWriteCase(dt, 77, 4096, 2, 128, 600, seed));
     out.push_back(kvWriteCase(dt, 5, 40, 3, 5, 35, seed));
     for (int64_t n : {1, 7, 1536, 77 * 8960 + 3})
-      for (int64_t act = 0; act < 4; ++act)
+      for (int64_t act = 0; act < 4; ++act) {
         out.push_back(elementwiseCase(OpCode::Activation, act, dt, n, seed));
+        out.push_back(elementwiseCase(OpCode::GatedActivation, act, dt, n, seed));
+      }
     for (int64_t n : {3, 1536, 512 * 1536 + 5}) {
       out.push_back(elementwiseCase(OpCode::Add, 0, dt, n, seed));
       out.push_back(elementwiseCase(OpCode::Mul, 0, dt, n, seed));

@@ -28,7 +28,8 @@ struct Case {
   fb::DType outDtype = fb::DType::F32;
   std::vector<int64_t> outShape;
   int inPlace = -1;            // the output is this input (KVCacheWrite)
-  std::vector<float> expected; // the CPU backend's output
+  int outputs = 1;             // 2: a second output of outShape (AddRmsNorm)
+  std::vector<float> expected; // the CPU backend's outputs, one after the other
   double tolerance = 0;        // on max |gpu - cpu| / max |cpu|
 };
 

@@ -227,8 +227,21 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
     output.data = reinterpret_cast<void *>(outBuffer.ptr());
   }
 
+  // A second output (AddRmsNorm's normalized rows), poisoned the same way.
+  cuda::DeviceTensor secondOutput = output;
+  cuda::DeviceBuffer secondBuffer;
+  if (c.outputs == 2) {
+    Result<cuda::DeviceBuffer> b = device_.allocate(std::max<size_t>(outBytes, 16));
+    if (!b)
+      return b.status();
+    secondBuffer = std::move(*b);
+    VLMC_RETURN_IF_ERROR(device_.fill(secondBuffer, 0xFF, outBytes));
+    secondOutput.data = reinterpret_cast<void *>(secondBuffer.ptr());
+  }
+
   codegen::test::FlatOp flat(c.desc, k, ids);
-  Result<cuda::Launch> launch = cuda::planLaunch(flat.op(), flat.kernel(), inputs, output);
+  Result<cuda::Launch> launch = cuda::planLaunch(flat.op(), flat.kernel(), inputs, output,
+                                                 c.outputs == 2 ? &secondOutput : nullptr);
   if (!launch)
     return launch.status();
   cuda::DeviceBuffer workspace;
@@ -248,20 +261,25 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
     return device_.launch(*fn, cuda::Dim3{launch->grid[0], launch->grid[1], launch->grid[2]},
                           cuda::Dim3{launch->block, 1, 1}, launch->sharedBytes, params);
   };
-  VLMC_RETURN_IF_ERROR(go());
-  VLMC_RETURN_IF_ERROR(device_.synchronize());
-  std::vector<uint8_t> first(outBytes), second(outBytes);
   const cuda::DeviceBuffer &outBuf = c.inPlace >= 0 ? buffers[size_t(c.inPlace)] : outBuffer;
-  VLMC_RETURN_IF_ERROR(device_.copyToHost(first.data(), outBuf, outBytes));
-  VLMC_RETURN_IF_ERROR(device_.synchronize());
-
+  // Runs the kernel and reads back every output, one after the other.
+  auto runAndRead = [&](std::vector<uint8_t> &bytes) -> Status {
+    VLMC_RETURN_IF_ERROR(go());
+    VLMC_RETURN_IF_ERROR(device_.synchronize());
+    bytes.assign(outBytes * size_t(c.outputs), 0);
+    VLMC_RETURN_IF_ERROR(device_.copyToHost(bytes.data(), outBuf, outBytes));
+    if (c.outputs == 2)
+      VLMC_RETURN_IF_ERROR(device_.copyToHost(bytes.data() + outBytes, secondBuffer, outBytes));
+    return device_.synchronize();
+  };
+  std::vector<uint8_t> first, second;
+  VLMC_RETURN_IF_ERROR(runAndRead(first));
   // Second run (same inputs; the in-place write is idempotent).
   if (c.inPlace < 0)
     VLMC_RETURN_IF_ERROR(device_.fill(outBuffer, 0xFF, outBytes));
-  VLMC_RETURN_IF_ERROR(go());
-  VLMC_RETURN_IF_ERROR(device_.synchronize());
-  VLMC_RETURN_IF_ERROR(device_.copyToHost(second.data(), outBuf, outBytes));
-  VLMC_RETURN_IF_ERROR(device_.synchronize());
+  if (c.outputs == 2)
+    VLMC_RETURN_IF_ERROR(device_.fill(secondBuffer, 0xFF, outBytes));
+  VLMC_RETURN_IF_ERROR(runAndRead(second));
 
   double maxAbs = 0, refMax = 0;
   size_t nans = 0;

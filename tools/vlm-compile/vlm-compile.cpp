@@ -75,6 +75,12 @@ cl::opt<std::string> computeType("compute-type",
                                           "for cpu)"),
                                  cl::init(""), cl::cat(category));
 
+cl::opt<bool> noFusion(
+    "no-fusion",
+    cl::desc("Keep residual adds, norms, activations and products as separate "
+             "ops (vlm-fuse-ops off): for comparisons and debugging"),
+    cl::cat(category));
+
 cl::opt<bool> emitHiddenStates(
     "emit-hidden-states",
     cl::desc("@prefill also returns every hidden state (for checks against transformers)"),
@@ -109,6 +115,7 @@ int main(int argc, char **argv) {
   options.computeType = computeType;
   options.emit = emit;
   options.cudaArchs.assign(cudaArchs.begin(), cudaArchs.end());
+  options.fuseOps = !noFusion;
   options.hiddenStates = emitHiddenStates;
   options.progress = isatty(2);
   std::string error;

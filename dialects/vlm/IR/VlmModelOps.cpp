@@ -160,6 +160,17 @@ LogicalResult RmsNormOp::verify() {
                     getEpsilon().convertToFloat());
 }
 
+LogicalResult AddRmsNormOp::verify() {
+  if (tensorType(getLhs()) != tensorType(getRhs()))
+    return emitOpError() << "operands must have one type, got " << getLhs().getType()
+                         << " and " << getRhs().getType();
+  if (getSum().getType() != getLhs().getType())
+    return emitOpError() << "sum type " << getSum().getType()
+                         << " must equal the operand type " << getLhs().getType();
+  return verifyNorm(*this, getSum(), getNormed(), {{"weight", getWeight()}},
+                    getEpsilon().convertToFloat());
+}
+
 LogicalResult LayerNormOp::verify() {
   return verifyNorm(*this, getInput(), getResult(),
                     {{"weight", getWeight()}, {"bias", getBias()}},

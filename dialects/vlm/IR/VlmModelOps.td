@@ -91,6 +91,21 @@ def Vlm_RmsNormOp : Vlm_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Vlm_AddRmsNormOp : Vlm_Op<"add_rms_norm", [Pure]> {
+  let summary = "Residual add followed by RMSNorm, in one op (vlm-fuse-ops)";
+  let description = [{
+    `sum = lhs + rhs` rounded to the element type, then `normed =
+    rms_norm(sum, weight, epsilon)`: exactly `vlm.add` followed by
+    `vlm.rms_norm`, with the sum (the residual stream) kept as a result. A
+    decoder layer's residual add and the next norm read the rows once.
+  }];
+  let arguments = (ins Vlm_FloatTensorM:$lhs, Vlm_FloatTensorM:$rhs,
+                       Vlm_FloatTensorM:$weight, F32Attr:$epsilon);
+  let results = (outs Vlm_FloatTensorM:$sum, Vlm_FloatTensorM:$normed);
+  let assemblyFormat = "$lhs `,` $rhs `,` $weight attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Vlm_LayerNormOp : Vlm_Op<"layer_norm", [Pure]> {
   let summary = "LayerNorm over the last dim with weight and bias (fp32 math)";
   let arguments = (ins Vlm_FloatTensorM:$input, Vlm_FloatTensorM:$weight,
@@ -157,6 +172,19 @@ def Vlm_ActivationOp : Vlm_Op<"activation", [Pure, SameOperandsAndResultType]> {
   let arguments = (ins Vlm_FloatTensorM:$input, Vlm_ActivationKindAttr:$kind);
   let results = (outs Vlm_FloatTensorM:$result);
   let assemblyFormat = "$kind $input attr-dict `:` type($result)";
+}
+
+def Vlm_GatedActivationOp : Vlm_Op<"gated_activation", [Pure, SameOperandsAndResultType]> {
+  let summary = "act(gate) · up, in one op (gated MLPs; vlm-fuse-ops)";
+  let description = [{
+    Exactly `vlm.activation` on `gate` (rounded to the element type)
+    followed by `vlm.mul` with `up`: SwiGLU / GeGLU without the intermediate
+    tensor.
+  }];
+  let arguments = (ins Vlm_FloatTensorM:$gate, Vlm_FloatTensorM:$up,
+                       Vlm_ActivationKindAttr:$kind);
+  let results = (outs Vlm_FloatTensorM:$result);
+  let assemblyFormat = "$kind $gate `,` $up attr-dict `:` type($result)";
 }
 
 class Vlm_BinaryOp<string mnemonic, string summaryText>

@@ -288,6 +288,12 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
       return fail(where, "input " + str(i) + " reads value " + str(id) +
                              ", which no input or earlier op produces");
   }
+  // Executors write every output an op code defines, and nothing else.
+  const uint32_t expectedOutputs = op.code() == fb::OpCode::AddRmsNorm ? 2 : 1;
+  if (length(outputs) != expectedOutputs)
+    return fail(where, "has " + str(length(outputs)) + " outputs, " +
+                           std::string(fb::EnumNameOpCode(op.code())) + " has exactly " +
+                           str(expectedOutputs));
   for (uint32_t o = 0; o < length(outputs); ++o)
     VLMC_RETURN_IF_ERROR(
         define(f, outputs->Get(o), k, where + ": output " + str(o)));
@@ -299,9 +305,6 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
 
   if (op.code() != fb::OpCode::Parameter)
     return Status::ok();
-  if (length(outputs) != 1)
-    return fail(where, "has " + str(length(outputs)) +
-                           " outputs, a Parameter has exactly 1");
   const uint32_t tensors = length(root_.tensors());
   if (op.tensor() < 0 || uint32_t(op.tensor()) >= tensors)
     return fail(where, "tensor index " + str(op.tensor()) +

@@ -31,8 +31,8 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 class Planner {
 public:
   Planner(const fb::Op &op, const fb::Kernel &kernel, const std::vector<DeviceTensor> &inputs,
-          const DeviceTensor &output)
-      : op_(op), kernel_(kernel), in_(inputs), out_(output) {}
+          const DeviceTensor &output, const DeviceTensor *secondOutput)
+      : op_(op), kernel_(kernel), in_(inputs), out_(output), second_(secondOutput) {}
 
   Result<Launch> plan();
 
@@ -113,6 +113,7 @@ private:
   const fb::Kernel &kernel_;
   const std::vector<DeviceTensor> &in_;
   const DeviceTensor &out_;
+  const DeviceTensor *second_; // AddRmsNorm's normalized rows
 };
 
 Result<Launch> Planner::plan() {
@@ -144,6 +145,20 @@ Result<Launch> Planner::plan() {
                    " is not 16-byte aligned (kernels use 16-byte vector accesses)");
   if (!out_.data && out_.numel() != 0)
     return error("null output");
+  if ((op_.code() == fb::OpCode::AddRmsNorm) != (second_ != nullptr))
+    return error(second_ ? "got a second output, which only AddRmsNorm has"
+                         : "missing the second output (the normalized rows)");
+  if (second_) {
+    if (in_.size() > 5)
+      return error("the second output's pointer slot holds an input");
+    if (reinterpret_cast<uintptr_t>(second_->data) % 16 != 0 ||
+        (!second_->data && second_->numel() != 0))
+      return error("the second output is null or not 16-byte aligned");
+    if (second_->dtype != out_.dtype || second_->shape != out_.shape)
+      return error("the outputs differ: " + shapeStr(out_.shape) + " and " +
+                   shapeStr(second_->shape));
+    l.args.p[kSecondOutputPointer] = second_->data;
+  }
 
   Status s;
   switch (op_.code()) {
@@ -153,13 +168,15 @@ Result<Launch> Planner::plan() {
   case fb::OpCode::Embedding:
   case fb::OpCode::QEmbedding: s = embedding(l); break;
   case fb::OpCode::RmsNorm:
-  case fb::OpCode::LayerNorm: s = norm(l); break;
+  case fb::OpCode::LayerNorm:
+  case fb::OpCode::AddRmsNorm: s = norm(l); break;
   case fb::OpCode::Rope: s = rope(l); break;
   case fb::OpCode::Attention: s = attention(l); break;
   case fb::OpCode::KVCacheWrite: s = kvCacheWrite(l); break;
   case fb::OpCode::Activation:
   case fb::OpCode::Add:
-  case fb::OpCode::Mul: s = elementwise(l); break;
+  case fb::OpCode::Mul:
+  case fb::OpCode::GatedActivation: s = elementwise(l); break;
   case fb::OpCode::PixelShuffle: s = pixelShuffle(l); break;
   case fb::OpCode::SpliceImageTokens: s = splice(l); break;
   default: s = error("no kernel for this op");
@@ -261,16 +278,25 @@ Status Planner::embedding(Launch &l) {
 }
 
 Status Planner::norm(Launch &l) {
+  // AddRmsNorm normalizes a + b: its weight is input 2.
+  const bool residual = op_.code() == fb::OpCode::AddRmsNorm;
+  const size_t weight = residual ? 2 : 1;
   VLMC_RETURN_IF_ERROR(require(0, "x"));
-  VLMC_RETURN_IF_ERROR(require(1, "weight"));
+  VLMC_RETURN_IF_ERROR(require(weight, "weight"));
   const DeviceTensor &x = in_[0];
   VLMC_RETURN_IF_ERROR(requireFloat(x, "x"));
-  VLMC_RETURN_IF_ERROR(requireFloat(in_[1], "weight"));
+  VLMC_RETURN_IF_ERROR(requireFloat(in_[weight], "weight"));
+  if (residual) {
+    VLMC_RETURN_IF_ERROR(require(1, "b"));
+    VLMC_RETURN_IF_ERROR(requireFloat(in_[1], "b"));
+    if (in_[1].shape != x.shape)
+      return error("operands have shapes " + shapeStr(x.shape) + " and " + shapeStr(in_[1].shape));
+  }
   if (x.shape.empty() || x.shape.back() <= 0)
     return error("x has shape " + shapeStr(x.shape));
   const int64_t D = x.shape.back();
-  if (in_[1].numel() != D)
-    return error("weight has shape " + shapeStr(in_[1].shape));
+  if (in_[weight].numel() != D)
+    return error("weight has shape " + shapeStr(in_[weight].shape));
   if (op_.code() == fb::OpCode::LayerNorm) {
     VLMC_RETURN_IF_ERROR(require(2, "bias"));
     VLMC_RETURN_IF_ERROR(requireFloat(in_[2], "bias"));
@@ -429,8 +455,9 @@ Status Planner::splice(Launch &l) {
 } // namespace
 
 Result<Launch> planLaunch(const fb::Op &op, const fb::Kernel &kernel,
-                          const std::vector<DeviceTensor> &inputs, const DeviceTensor &output) {
-  return Planner(op, kernel, inputs, output).plan();
+                          const std::vector<DeviceTensor> &inputs, const DeviceTensor &output,
+                          const DeviceTensor *secondOutput) {
+  return Planner(op, kernel, inputs, output, secondOutput).plan();
 }
 
 } // namespace vlmc::cuda

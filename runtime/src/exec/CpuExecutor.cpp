@@ -167,6 +167,8 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
                              scalarOf(in(op, 2)));
   }
   VLMC_RETURN_IF_ERROR(allocate(program, out, *shape));
+  if (op.code == fb::OpCode::AddRmsNorm) // the normalized rows, beside the sum
+    VLMC_RETURN_IF_ERROR(allocate(program, op.outputs[1], *shape));
   return compute(op, slots[size_t(out)].tensor);
 }
 
@@ -242,6 +244,20 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
     else
       cpu::layerNorm(x.as<float>(), x.numel() / d, d, in(op, 1).as<float>(),
                      in(op, 2).as<float>(), f32(0), out);
+    return Status::ok();
+  }
+  case fb::OpCode::AddRmsNorm: {
+    const TensorRef &a = in(op, 0);
+    int64_t d = a.shape.back();
+    cpu::add(a.as<float>(), in(op, 1).as<float>(), a.numel(), out);
+    cpu::rmsNorm(out, a.numel() / d, d, in(op, 2).as<float>(), f32(0),
+                 slots[size_t(op.outputs[1])].tensor.as<float>());
+    return Status::ok();
+  }
+  case fb::OpCode::GatedActivation: {
+    const TensorRef &gate = in(op, 0);
+    VLMC_RETURN_IF_ERROR(cpu::activation(int(i64(0, 0)), gate.as<float>(), gate.numel(), out));
+    cpu::mul(out, in(op, 1).as<float>(), gate.numel(), out);
     return Status::ok();
   }
   case fb::OpCode::Rope: {

@@ -236,22 +236,30 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
     y = cuda::DeviceTensor{inputs[0].data, inputs[0].dtype, *shape};
     return Status::ok();
   }
-  if (op.code == fb::OpCode::KVCacheWrite) {
-    y = inputs[1]; // updated in place
-  } else {
-    y.dtype = fb::DType(uint8_t(program.values()[size_t(out)].dtype));
-    y.shape = *shape;
-    size_t bytes = size_t(y.numel()) * dtypeBytes(y.dtype);
-    Result<int32_t> buffer = acquire(bytes);
+  auto allocateOutput = [&](int32_t value) -> Status {
+    cuda::DeviceTensor &t = slots_[size_t(value)];
+    t.dtype = fb::DType(uint8_t(program.values()[size_t(value)].dtype));
+    t.shape = *shape;
+    Result<int32_t> buffer = acquire(size_t(t.numel()) * dtypeBytes(t.dtype));
     if (!buffer)
       return buffer.status();
-    owned_[size_t(program.root(out))] = *buffer;
-    y.data = reinterpret_cast<void *>(pool_[size_t(*buffer)].memory.ptr());
+    owned_[size_t(program.root(value))] = *buffer;
+    t.data = reinterpret_cast<void *>(pool_[size_t(*buffer)].memory.ptr());
+    return Status::ok();
+  };
+  if (op.code == fb::OpCode::KVCacheWrite)
+    y = inputs[1]; // updated in place
+  else
+    VLMC_RETURN_IF_ERROR(allocateOutput(out));
+  const cuda::DeviceTensor *second = nullptr;
+  if (op.code == fb::OpCode::AddRmsNorm) { // the normalized rows, beside the sum
+    VLMC_RETURN_IF_ERROR(allocateOutput(op.outputs[1]));
+    second = &slots_[size_t(op.outputs[1])];
   }
   if (fop.kernel() < 0)
     return dataLoss("op has no kernel (compile for --target cuda)");
   const fb::Kernel &info = model_.kernelInfo(size_t(fop.kernel()));
-  Result<cuda::Launch> launch = cuda::planLaunch(fop, info, inputs, y);
+  Result<cuda::Launch> launch = cuda::planLaunch(fop, info, inputs, y, second);
   if (!launch)
     return launch.status();
   if (launch->skip)
@@ -280,6 +288,8 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
       launch->sharedBytes, params));
   if (profiler_) {
     LaunchWork work = launchWork(op.code, inputs, y);
+    if (second)
+      work.bytes += tensorBytes(*second);
     VLMC_RETURN_IF_ERROR(
         profiler_->end(function.name, fb::EnumNameOpCode(op.code), work.bytes, work.flops));
   }

@@ -60,6 +60,14 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(1))
       return dataLoss("missing input");
     return input(0);
+  case fb::OpCode::GatedActivation:
+    if (missing(1) || input(0) != input(1))
+      return dataLoss("a gated activation needs a gate and an up of one shape");
+    return input(0);
+  case fb::OpCode::AddRmsNorm: // both outputs
+    if (missing(2) || input(0) != input(1))
+      return dataLoss("a residual add + norm needs two operands of one shape and a weight");
+    return input(0);
   case fb::OpCode::KVCacheWrite:
     if (missing(2))
       return dataLoss("missing input");

@@ -74,3 +74,16 @@ func.func @derived_parameters(%x: tensor<?x64xf32>, %pos: tensor<2x?xi32>) -> te
   %r = vlm.rope %h, %pos {theta = 1.0e4 : f32, sections = array<i64: 4, 4>, axial} : (tensor<?x4x16xf32>, tensor<2x?xi32>) -> tensor<?x4x16xf32>
   return %r : tensor<?x4x16xf32>
 }
+
+// -----
+
+// The fused ops vlm-fuse-ops forms.
+// CHECK-LABEL: func.func @fused
+// CHECK: %{{.+}}, %{{.+}} = vlm.add_rms_norm %{{.+}}, %{{.+}}, %{{.+}} {epsilon = 9.99999997E-7 : f32} : (tensor<1x128xbf16>, tensor<1x128xbf16>, tensor<128xbf16>) -> (tensor<1x128xbf16>, tensor<1x128xbf16>)
+// CHECK: vlm.gated_activation <silu> %{{.+}}, %{{.+}} : tensor<1x256xbf16>
+func.func @fused(%a: tensor<1x128xbf16>, %b: tensor<1x128xbf16>, %w: tensor<128xbf16>,
+                 %gate: tensor<1x256xbf16>, %up: tensor<1x256xbf16>) -> (tensor<1x128xbf16>, tensor<1x256xbf16>) {
+  %sum, %normed = vlm.add_rms_norm %a, %b, %w {epsilon = 1.0e-6 : f32} : (tensor<1x128xbf16>, tensor<1x128xbf16>, tensor<128xbf16>) -> (tensor<1x128xbf16>, tensor<1x128xbf16>)
+  %m = vlm.gated_activation <silu> %gate, %up : tensor<1x256xbf16>
+  return %sum, %m : tensor<1x128xbf16>, tensor<1x256xbf16>
+}

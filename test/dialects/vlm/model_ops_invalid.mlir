@@ -56,6 +56,38 @@ func.func @rms_epsilon(%x: tensor<6x128xf32>, %w: tensor<128xf32>) {
 
 // -----
 
+func.func @add_rms_norm_operands(%a: tensor<6x128xf32>, %b: tensor<6x128xbf16>, %w: tensor<128xf32>) {
+  // expected-error @+1 {{'vlm.add_rms_norm' op operands must have one type, got 'tensor<6x128xf32>' and 'tensor<6x128xbf16>'}}
+  %0:2 = vlm.add_rms_norm %a, %b, %w {epsilon = 1.0e-6 : f32} : (tensor<6x128xf32>, tensor<6x128xbf16>, tensor<128xf32>) -> (tensor<6x128xf32>, tensor<6x128xf32>)
+  return
+}
+
+// -----
+
+func.func @add_rms_norm_weight(%a: tensor<6x128xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'vlm.add_rms_norm' op weight length is 64 but must be 128 (D, the input's last dim)}}
+  %0:2 = vlm.add_rms_norm %a, %a, %w {epsilon = 1.0e-6 : f32} : (tensor<6x128xf32>, tensor<6x128xf32>, tensor<64xf32>) -> (tensor<6x128xf32>, tensor<6x128xf32>)
+  return
+}
+
+// -----
+
+func.func @add_rms_norm_sum_type(%a: tensor<6x128xf32>, %w: tensor<128xf32>) {
+  // expected-error @+1 {{'vlm.add_rms_norm' op sum type 'tensor<6x64xf32>' must equal the operand type 'tensor<6x128xf32>'}}
+  %0:2 = vlm.add_rms_norm %a, %a, %w {epsilon = 1.0e-6 : f32} : (tensor<6x128xf32>, tensor<6x128xf32>, tensor<128xf32>) -> (tensor<6x64xf32>, tensor<6x128xf32>)
+  return
+}
+
+// -----
+
+func.func @gated_activation_types(%g: tensor<6x256xf32>, %u: tensor<6x128xf32>) {
+  // expected-error @+1 {{'vlm.gated_activation' op requires the same type for all operands and results}}
+  %0 = "vlm.gated_activation"(%g, %u) {kind = #vlm.activation<silu>} : (tensor<6x256xf32>, tensor<6x128xf32>) -> tensor<6x256xf32>
+  return
+}
+
+// -----
+
 func.func @layer_norm_bias_type(%x: tensor<6x64xf32>, %w: tensor<64xf32>, %b: tensor<64xbf16>) {
   // expected-error @+1 {{'vlm.layer_norm' op bias element type 'bf16' differs from the input's 'f32'}}
   %0 = vlm.layer_norm %x, %w, %b {epsilon = 1.0e-6 : f32} : (tensor<6x64xf32>, tensor<64xf32>, tensor<64xbf16>) -> tensor<6x64xf32>

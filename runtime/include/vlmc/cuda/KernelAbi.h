@@ -21,6 +21,8 @@
 //             runtime/schema/vlmc.fbs); for an absent optional input (input
 //             id -1) whatever the caller passed, never read. No op has more
 //             than 6 inputs.
+//   p[6]      the second output of an op that has two (AddRmsNorm: p[0] the
+//             sum, p[6] the normalized rows)
 //   p[7]      the workspace, when Launch::workspaceBytes > 0 (see below)
 // Every pointer must be 16-byte aligned (planLaunch checks): kernels use
 // 16-byte vector loads. Activations are bf16 or f32 (the kernel's dtype),
@@ -31,7 +33,8 @@
 // Dims (args.d) and floats (args.f), per op code:
 //   Matmul, QMatmul, QQMatmul   d[0] = M (rows of x = numel(x) / K)
 //   Embedding, QEmbedding       d[0] = number of ids, d[1] = table rows
-//   RmsNorm, LayerNorm          d[0] = rows;  f[0] = epsilon
+//   RmsNorm, LayerNorm,
+//   AddRmsNorm                  d[0] = rows;  f[0] = epsilon
 //   Rope                        d[0] = S (tokens);  f[0] = theta (informative:
 //                               the inverse frequencies are compiled in)
 //   Attention                   d[0] = Sq, d[1] = T (rows of k/v), d[2] = number
@@ -40,7 +43,8 @@
 //                               kv_length is int64; f[0] = scale
 //   KVCacheWrite                d[0] = S (update rows), d[1] = T (cache rows),
 //                               d[2] = 1 when the offset is int64
-//   Activation, Add, Mul        d[0] = number of elements
+//   Activation, Add, Mul,
+//   GatedActivation             d[0] = number of elements
 //   PixelShuffle                d[0] = images, d[1] = G (grid side)
 //   SpliceImageTokens           d[0] = L (tokens), d[1] = image rows,
 //                               d[2] = image_token_id
@@ -89,6 +93,7 @@ struct KernelArgs {
 static_assert(sizeof(KernelArgs) == 144,
               "KernelArgs layout is part of the ABI");
 
+inline constexpr int kSecondOutputPointer = 6;
 inline constexpr int kWorkspacePointer = 7;
 
 // The decode/prefill thresholds the kernels and planLaunch agree on.
@@ -129,11 +134,13 @@ struct Launch {
 // Fills the launch of `op` with `kernel` (the op's Artifact.kernels entry).
 // `inputs` has one entry per op input (absent optional ones -- input id -1 --
 // are ignored); `output` is the output tensor the caller allocated with the shape
-// it computed (for KVCacheWrite, the cache itself). Pure host logic: no CUDA
+// it computed (for KVCacheWrite, the cache itself); `secondOutput` is
+// AddRmsNorm's normalized rows (null for every other op). Pure host logic: no CUDA
 // call. Errors name the op and the rule (operand count, dtype, shape
 // mismatch, misaligned pointer, grid too large).
 Result<Launch> planLaunch(const fb::Op &op, const fb::Kernel &kernel,
                           const std::vector<DeviceTensor> &inputs,
-                          const DeviceTensor &output);
+                          const DeviceTensor &output,
+                          const DeviceTensor *secondOutput = nullptr);
 
 } // namespace vlmc::cuda

@@ -116,6 +116,8 @@ TEST(CodegenGenerate, EveryRowKernelIsWellFormed) {
   d.code = OpCode::LayerNorm;
   d.width = 8960; // block-wide rows
   descs.push_back(d);
+  d.code = OpCode::AddRmsNorm;
+  descs.push_back(d);
   d = OpDesc();
   d.code = OpCode::Embedding;
   d.vocab = 1000;
@@ -138,7 +140,7 @@ TEST(CodegenGenerate, EveryRowKernelIsWellFormed) {
   d.code = OpCode::SpliceImageTokens;
   d.width = 1536;
   descs.push_back(d);
-  for (OpCode c : {OpCode::Add, OpCode::Mul, OpCode::Activation}) {
+  for (OpCode c : {OpCode::Add, OpCode::Mul, OpCode::Activation, OpCode::GatedActivation}) {
     d = OpDesc();
     d.code = c;
     descs.push_back(d);

@@ -41,7 +41,7 @@ struct Planned {
 };
 
 Planned plan(const OpDesc &d, const std::vector<DeviceTensor> &in, const DeviceTensor &out,
-             std::vector<bool> present = {}) {
+             std::vector<bool> present = {}, const DeviceTensor *second = nullptr) {
   Planned p;
   Result<KernelSource> k = generateKernel(d);
   EXPECT_TRUE(k.isOk()) << k.status().message();
@@ -49,7 +49,7 @@ Planned plan(const OpDesc &d, const std::vector<DeviceTensor> &in, const DeviceT
     return p;
   p.kernel = *k;
   FlatOp flat(d, p.kernel, ids(in, present));
-  p.launch = cuda::planLaunch(flat.op(), flat.kernel(), in, out);
+  p.launch = cuda::planLaunch(flat.op(), flat.kernel(), in, out, second);
   return p;
 }
 
@@ -225,6 +225,59 @@ TEST(CodegenPlanLaunch, RowAndElementKernels) {
   EXPECT_EQ(r.launch->grid[0], 100u);
   EXPECT_EQ(r.launch->args.d[1], 64);
   EXPECT_EQ(r.launch->args.d[2], 151655);
+}
+
+// AddRmsNorm writes the sum to p[0] and the normalized rows to p[6]; its
+// weight is input 2.
+TEST(CodegenPlanLaunch, AddRmsNormHasTwoOutputs) {
+  OpDesc n;
+  n.code = OpCode::AddRmsNorm;
+  n.width = 1536;
+  n.f32Attrs = {1e-6f};
+  const std::vector<DeviceTensor> in = {tensor(1, DType::BF16, {1, 1536}),
+                                        tensor(2, DType::BF16, {1, 1536}),
+                                        tensor(3, DType::BF16, {1536})};
+  const DeviceTensor sum = tensor(4, DType::BF16, {1, 1536});
+  const DeviceTensor normed = tensor(5, DType::BF16, {1, 1536});
+  Planned p = plan(n, in, sum, {}, &normed);
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->args.p[0], sum.data);
+  EXPECT_EQ(p.launch->args.p[3], in[2].data);
+  EXPECT_EQ(p.launch->args.p[cuda::kSecondOutputPointer], normed.data);
+  EXPECT_EQ(p.launch->args.d[0], 1);
+  EXPECT_EQ(p.launch->grid[0], 1u);
+
+  Planned noSecond = plan(n, in, sum);
+  ASSERT_FALSE(noSecond.launch.isOk());
+  EXPECT_NE(noSecond.launch.status().message().find("missing the second output"),
+            std::string::npos);
+  const DeviceTensor wrongShape = tensor(5, DType::BF16, {2, 768});
+  EXPECT_FALSE(plan(n, in, sum, {}, &wrongShape).launch.isOk());
+  std::vector<DeviceTensor> shortWeight = in;
+  shortWeight[2].shape = {768};
+  EXPECT_FALSE(plan(n, shortWeight, sum, {}, &normed).launch.isOk());
+  std::vector<DeviceTensor> otherB = in;
+  otherB[1].shape = {2, 768};
+  EXPECT_FALSE(plan(n, otherB, sum, {}, &normed).launch.isOk());
+
+  // Only AddRmsNorm takes a second output.
+  n.code = OpCode::RmsNorm;
+  Planned extra = plan(n, {in[0], in[2]}, sum, {}, &normed);
+  ASSERT_FALSE(extra.launch.isOk());
+  EXPECT_NE(extra.launch.status().message().find("only AddRmsNorm"), std::string::npos);
+}
+
+TEST(CodegenPlanLaunch, GatedActivationIsElementwise) {
+  OpDesc g;
+  g.code = OpCode::GatedActivation;
+  g.i64Attrs = {0};
+  Planned p = plan(g, {tensor(1, DType::BF16, {1, 8960}), tensor(2, DType::BF16, {1, 8960})},
+                   tensor(3, DType::BF16, {1, 8960}));
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->args.d[0], 8960);
+  EXPECT_FALSE(plan(g, {tensor(1, DType::BF16, {1, 8960}), tensor(2, DType::BF16, {1, 4480})},
+                    tensor(3, DType::BF16, {1, 8960}))
+                   .launch.isOk());
 }
 
 TEST(CodegenPlanLaunch, KvCacheWriteIsInPlace) {

@@ -448,8 +448,17 @@ TEST(ArtifactVerify, ParameterShapeMismatch) {
 TEST(ArtifactVerify, ParameterOutputCount) {
   Sample s = sample();
   prefill(s).ops[2].outputs = {};
-  EXPECT_TRUE(failsWith(s, "op 2 (Parameter, layer 'norm'): has 0 outputs, a "
+  EXPECT_TRUE(failsWith(s, "op 2 (Parameter, layer 'norm'): has 0 outputs, "
                            "Parameter has exactly 1"));
+}
+
+// An executor writes outputs[0] of every op (and outputs[1] of AddRmsNorm):
+// an op without them would make it index past the list.
+TEST(ArtifactVerify, OpOutputCount) {
+  Sample s = sample();
+  prefill(s).ops[7].outputs.push_back(prefill(s).ops[7].outputs[0]);
+  EXPECT_TRUE(failsWith(s, "op 7 (QMatmul, layer 'layers.0.q'): has 2 outputs, "
+                           "QMatmul has exactly 1"));
 }
 
 TEST(ArtifactVerify, OpUnknownQuantMode) {
@@ -482,11 +491,15 @@ TEST(ArtifactVerify, AliasedVectorsBoundTheWork) {
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<int32_t> absent(100000, -1);
   auto inputs = fbb.CreateVector(absent);
-  auto none = fbb.CreateVector(std::vector<int32_t>{});
+  // Each op is otherwise valid: it produces a value of its own.
   std::vector<flatbuffers::Offset<fb::Op>> ops;
-  for (int i = 0; i < 1000; ++i)
-    ops.push_back(fb::CreateOp(fbb, fb::OpCode::Add, 0, inputs, none));
-  auto f = fb::CreateFunction(fbb, fbb.CreateString("f"), 0, 0, 0,
+  std::vector<flatbuffers::Offset<fb::Value>> values;
+  for (int i = 0; i < 1000; ++i) {
+    values.push_back(fb::CreateValue(fbb, fb::DType::F32));
+    ops.push_back(fb::CreateOp(fbb, fb::OpCode::Add, 0, inputs,
+                               fbb.CreateVector(std::vector<int32_t>{i})));
+  }
+  auto f = fb::CreateFunction(fbb, fbb.CreateString("f"), fbb.CreateVector(values), 0, 0,
                               fbb.CreateVector(ops));
   auto functions = fbb.CreateVector(std::vector{f});
   fb::FinishArtifactBuffer(

@@ -1,0 +1,98 @@
+// RUN: vlm-opt %s -split-input-file -vlm-fuse-ops | FileCheck %s
+// RUN: vlm-opt %s -split-input-file -vlm-fuse-ops -mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
+
+// A decoder layer's residual stream: the add feeding the next norm becomes
+// one op whose sum still reaches the later residual add.
+// CHECK-LABEL: func.func @residual_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<2x64xbf16>, %[[ATTN:.+]]: tensor<2x64xbf16>, %[[MLP:.+]]: tensor<2x64xbf16>, %[[W:.+]]: tensor<64xbf16>)
+// CHECK-NOT: vlm.rms_norm
+// CHECK: %[[SUM:.+]], %[[NORMED:.+]] = vlm.add_rms_norm %[[X]], %[[ATTN]], %[[W]] {epsilon = 9.99999997E-7 : f32}
+// CHECK: %[[OUT:.+]] = vlm.add %[[SUM]], %[[MLP]]
+// CHECK: return %[[NORMED]], %[[OUT]]
+// LOC-LABEL: func.func @residual_norm
+// LOC: vlm.add_rms_norm {{.+}} loc(#[[FUSED:.+]])
+// LOC-DAG: #[[NORM:.+]] = loc("model.layers.0.post_attention_layernorm")
+// LOC-DAG: #[[FUSED]] = loc(fused[#[[NORM]],
+func.func @residual_norm(%x: tensor<2x64xbf16>, %attn: tensor<2x64xbf16>, %mlp: tensor<2x64xbf16>,
+                         %w: tensor<64xbf16>) -> (tensor<2x64xbf16>, tensor<2x64xbf16>) {
+  %h = vlm.add %x, %attn : tensor<2x64xbf16> loc("model.layers.0.self_attn")
+  %n = vlm.rms_norm %h, %w {epsilon = 1.0e-6 : f32} : (tensor<2x64xbf16>, tensor<64xbf16>) -> tensor<2x64xbf16> loc("model.layers.0.post_attention_layernorm")
+  %out = vlm.add %h, %mlp : tensor<2x64xbf16>
+  return %n, %out : tensor<2x64xbf16>, tensor<2x64xbf16>
+}
+
+// -----
+
+// A user of the sum between the add and the norm: the fused op goes where
+// the add was, since the weight is already defined there.
+// CHECK-LABEL: func.func @user_before_norm
+// CHECK: %[[SUM:.+]], %[[NORMED:.+]] = vlm.add_rms_norm
+// CHECK-NEXT: %[[EARLY:.+]] = vlm.mul %[[SUM]], %[[SUM]]
+// CHECK-NEXT: return %[[NORMED]], %[[EARLY]]
+func.func @user_before_norm(%a: tensor<4xf32>, %b: tensor<4xf32>, %w: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %s = vlm.add %a, %b : tensor<4xf32>
+  %early = vlm.mul %s, %s : tensor<4xf32>
+  %n = vlm.rms_norm %s, %w {epsilon = 1.0e-5 : f32} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %n, %early : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// ... but not when the norm's weight is defined after that user: no place
+// dominates both, so the pair stays.
+// CHECK-LABEL: func.func @no_common_point
+// CHECK: vlm.add
+// CHECK: vlm.rms_norm
+// CHECK-NOT: vlm.add_rms_norm
+func.func @no_common_point(%a: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %s = vlm.add %a, %b : tensor<4xf32>
+  %early = vlm.mul %s, %s : tensor<4xf32>
+  %w = vlm.parameter "norm.weight" : tensor<4xf32>
+  %n = vlm.rms_norm %s, %w {epsilon = 1.0e-5 : f32} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %n, %early : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// LayerNorm and a norm over something other than an add are not fused.
+// CHECK-LABEL: func.func @other_norms
+// CHECK: vlm.layer_norm
+// CHECK: vlm.rms_norm
+// CHECK-NOT: vlm.add_rms_norm
+func.func @other_norms(%a: tensor<4xf32>, %b: tensor<4xf32>, %w: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %s = vlm.add %a, %b : tensor<4xf32>
+  %l = vlm.layer_norm %s, %w, %w {epsilon = 1.0e-5 : f32} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %m = vlm.mul %a, %b : tensor<4xf32>
+  %n = vlm.rms_norm %m, %w {epsilon = 1.0e-5 : f32} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %l, %n : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// SwiGLU: silu(gate) * up, with the activation on either side of the product.
+// CHECK-LABEL: func.func @swiglu
+// CHECK-SAME: (%[[G:.+]]: tensor<2x256xbf16>, %[[U:.+]]: tensor<2x256xbf16>)
+// CHECK-NOT: vlm.activation
+// CHECK: %[[A:.+]] = vlm.gated_activation <silu> %[[G]], %[[U]] : tensor<2x256xbf16>
+// CHECK: %[[B:.+]] = vlm.gated_activation <gelu_tanh> %[[U]], %[[G]] : tensor<2x256xbf16>
+// CHECK: return %[[A]], %[[B]]
+func.func @swiglu(%g: tensor<2x256xbf16>, %u: tensor<2x256xbf16>) -> (tensor<2x256xbf16>, tensor<2x256xbf16>) {
+  %act = vlm.activation <silu> %g : tensor<2x256xbf16>
+  %m = vlm.mul %act, %u : tensor<2x256xbf16>
+  %act2 = vlm.activation <gelu_tanh> %u : tensor<2x256xbf16>
+  %m2 = vlm.mul %g, %act2 : tensor<2x256xbf16>
+  return %m, %m2 : tensor<2x256xbf16>, tensor<2x256xbf16>
+}
+
+// -----
+
+// An activation with another user is still needed on its own: no fusion.
+// CHECK-LABEL: func.func @shared_activation
+// CHECK: %[[ACT:.+]] = vlm.activation <silu>
+// CHECK: vlm.mul %[[ACT]]
+// CHECK-NOT: vlm.gated_activation
+func.func @shared_activation(%g: tensor<8xf32>, %u: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %act = vlm.activation <silu> %g : tensor<8xf32>
+  %m = vlm.mul %act, %u : tensor<8xf32>
+  return %m, %act : tensor<8xf32>, tensor<8xf32>
+}
