@@ -13,6 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -gt 0 ]] || set -- ours fast hf
+source scripts/gpu-unpack.sh
 bin=gpu-bundle/bin
 art=gpu-bundle/artifacts
 logs=${OUT:-/tmp/vlmc-gpu-bench}

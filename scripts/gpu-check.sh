@@ -3,9 +3,15 @@
 # device tests of the CUDA platform layer, every generated kernel against the
 # CPU backend, the fixtures end to end on the GPU, compute-sanitizer on a
 # fixture run, and a short table at the end. Logs go to $OUT when set.
+#   gpu-check.sh [float|quant|smolvlm]...   (the sets gpu-bundle.sh built;
+#                                            default float)
+# The CUDA platform tests and vlmc-kernel-check run with the float set, or
+# with any set when VLMC_GPU_KERNEL_CHECK=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-set_name=${1:-float} # which gpu-bundle.sh set was carried: float or quant
+[[ $# -gt 0 ]] || set -- float
+sets=" $* "
+source scripts/gpu-unpack.sh
 bin=gpu-bundle/bin
 logs=${OUT:-/tmp/vlmc-gpu-check}
 mkdir -p "$logs"
@@ -24,21 +30,22 @@ run() { # name command...
 # --cuda-arch (gpu-bundle/cuda-arch) must load their embedded cubins and
 # JIT-compile nothing.
 fixture_cache=$(mktemp -d)
-if [[ $set_name == float ]]; then
-  VLMC_CACHE_DIR=$fixture_cache run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_'
-else
-  VLMC_CACHE_DIR=$fixture_cache run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*_?*'
-fi
+# Float cases end in "_", quantized ones carry the mode after it.
+filter=
+[[ $sets == *" float "* ]] && filter+='Gpu/*_:'
+[[ $sets == *" quant "* ]] && filter+='Gpu/*_?*:'
+[[ $sets == *" smolvlm "* ]] && filter+='Gpu/*smolvlm*:'
+VLMC_CACHE_DIR=$fixture_cache run gpu-fixtures "$bin/vlmc_exec_tests" --gtest_filter="${filter%:}"
 jit=$(find "$fixture_cache" -type f | wc -l)
 echo "kernels JIT-compiled during the fixtures: $jit"
 if [[ -s gpu-bundle/cuda-arch ]]; then
   if [[ $jit -eq 0 ]]; then result[embedded-cubins]=PASS; else result[embedded-cubins]="FAIL ($jit JIT compiles)"; fi
 fi
-if [[ $set_name == float ]]; then
+if [[ $sets == *" float "* || ${VLMC_GPU_KERNEL_CHECK:-0} == 1 ]]; then
   run cuda-device-tests "$bin/vlmc_cuda_tests" --gtest_filter='CudaDevice*'
   run kernel-check "$bin/vlmc-kernel-check" ${VLMC_KERNEL_CHECK_ARGS:-}
 fi
-if [[ $set_name == float ]] && command -v compute-sanitizer >/dev/null; then
+if [[ $sets == *" float "* ]] && command -v compute-sanitizer >/dev/null; then
   run memcheck compute-sanitizer --tool memcheck --error-exitcode 9 \
     "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_:Gpu/CudaGraphTest*'
   run racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \

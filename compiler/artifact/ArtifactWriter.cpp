@@ -129,6 +129,7 @@ LogicalResult writeArtifact(ModuleOp module, const ArtifactOptions &options,
   model.target = options.target;
   model.quantizeActivations = options.quantizeActivations;
   model.compilerVersion = "vlmc 0.1.0";
+  model.greedyKernel = program->greedyKernel;
   builder.setModelInfo(model);
   Status written = builder.finishToFile(path);
   if (options.progress)

@@ -333,6 +333,33 @@ static_assert(int64_t(ActivationKind::silu) == int64_t(artifact::ActivationKind:
                       int64_t(artifact::ActivationKind::kQuickGelu),
               "the dialect's and the artifact's activation numbering must agree");
 
+// The runtime samples greedily on the device with an ArgMax over the logits
+// that @decode_step returns first ([1, vocab] in the compute type).
+static LogicalResult addGreedyKernel(ModuleOp module, EmittedProgram &program,
+                                     std::map<std::string, int32_t> &kernelIndex) {
+  auto decode = module.lookupSymbol<func::FuncOp>("decode_step");
+  if (!decode || decode.getNumResults() == 0)
+    return success();
+  auto logits = dyn_cast<RankedTensorType>(decode.getResultTypes()[0]);
+  std::optional<fb::DType> dtype = logits ? dtypeOf(logits.getElementType()) : std::nullopt;
+  if (!logits || logits.getRank() < 1 || logits.isDynamicDim(logits.getRank() - 1) ||
+      !dtype || (*dtype != fb::DType::BF16 && *dtype != fb::DType::F32))
+    return success(); // sampled on the host
+  codegen::OpDesc desc;
+  desc.code = fb::OpCode::ArgMax;
+  desc.dtype = *dtype;
+  desc.width = logits.getShape().back();
+  Result<codegen::KernelSource> kernel = codegen::generateKernel(desc);
+  if (!kernel)
+    return decode.emitError() << "CUDA code generation of the greedy sampler failed: "
+                              << kernel.status().message();
+  auto [it, inserted] = kernelIndex.emplace(kernel->name, int32_t(program.kernels.size()));
+  if (inserted)
+    program.kernels.push_back(std::move(*kernel));
+  program.greedyKernel = it->second;
+  return success();
+}
+
 FailureOr<EmittedProgram> emitProgram(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb,
                                       bool cudaKernels) {
   EmittedProgram program;
@@ -346,6 +373,9 @@ FailureOr<EmittedProgram> emitProgram(ModuleOp module, flatbuffers::FlatBufferBu
       return failure();
     program.functions.push_back(*f);
   }
+  if (cudaKernels)
+    if (failed(addGreedyKernel(module, program, kernelIndex)))
+      return failure();
   return program;
 }
 

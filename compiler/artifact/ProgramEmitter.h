@@ -40,6 +40,9 @@ struct EmittedProgram {
   // CUDA target: one kernel per distinct op specialization, in the order of
   // the ops' kernel indices.
   std::vector<codegen::KernelSource> kernels;
+  // CUDA target: the ArgMax kernel over the decode step's logits rows
+  // (Artifact.greedy_kernel); -1 without one.
+  int32_t greedyKernel = -1;
 };
 
 /// Fails (with a diagnostic on the offending op) on ops or types the

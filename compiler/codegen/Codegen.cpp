@@ -153,6 +153,7 @@ Result<KernelSource> generateKernel(const OpDesc &desc) {
   case fb::OpCode::GatedActivation: return generateElementwise(desc);
   case fb::OpCode::PixelShuffle: return generatePixelShuffle(desc);
   case fb::OpCode::SpliceImageTokens: return generateSplice(desc);
+  case fb::OpCode::ArgMax: return generateArgMax(desc);
   }
   return invalidArgument("codegen: unknown op code " + std::to_string(int(desc.code)));
 }

@@ -40,7 +40,8 @@ struct OpDesc {
   // vocab means the table's rows are known at run time only (a gather over
   // activations, like Qwen2.5-VL's window order).
   // RmsNorm, LayerNorm: width = normalized dim. PixelShuffle: width = C
-  // (channels). SpliceImageTokens: width = E. Activation/Add/Mul: unused.
+  // (channels). SpliceImageTokens: width = E. ArgMax: width = the row length.
+  // Activation/Add/Mul: unused.
   int64_t vocab = 0, width = 0;
   // Attention: q [Sq, heads, headDim], k/v [T, kvHeads, headDim].
   // Rope: x [S, heads, headDim]. KVCacheWrite: [*, kvHeads, headDim].

@@ -55,5 +55,6 @@ Result<KernelSource> generateAttention(const OpDesc &desc);
 Result<KernelSource> generateElementwise(const OpDesc &desc);
 Result<KernelSource> generateKvCacheWrite(const OpDesc &desc);
 Result<KernelSource> generatePixelShuffle(const OpDesc &desc);
+Result<KernelSource> generateArgMax(const OpDesc &desc);
 
 } // namespace vlmc::codegen::detail

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 namespace vlmc::check {
@@ -577,6 +578,43 @@ CaseSpec elementwiseCase(OpCode code, int64_t act, DType dt, int64_t n, uint64_t
   }, seed);
 }
 
+// The first index of each row's maximum. Rows get planted ties (the same
+// largest value twice, the later copy first in the scan of some threads) and
+// bf16 rounding makes more; one row is all -inf but one NaN-free entry.
+CaseSpec argMaxCase(DType dt, int64_t rows, int64_t n, uint64_t seed) {
+  return spec("ArgMax", "rows=" + std::to_string(rows) + " N=" + std::to_string(n), dt,
+              [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
+                Case c;
+                c.desc.code = OpCode::ArgMax;
+                c.desc.dtype = dt;
+                c.desc.width = n;
+                if (descOnly)
+                  return c;
+                c.outDtype = DType::I32;
+                c.outShape = {rows};
+                c.tolerance = 0;
+                std::vector<float> x = rng.normal(size_t(rows * n), 4.0f);
+                for (int64_t r = 0; r < rows; ++r) {
+                  float *row = x.data() + r * n;
+                  if (r % 3 == 1 && n > 2) { // a tie: the same maximum twice
+                    const int64_t a = rng.uniform(0, n - 1), b = rng.uniform(0, n - 1);
+                    row[a] = row[b] = 1000.0f;
+                  } else if (r % 3 == 2) { // -inf everywhere but one late entry
+                    for (int64_t i = 0; i < n; ++i)
+                      row[i] = -std::numeric_limits<float>::infinity();
+                    row[n - 1] = -3.0f;
+                  }
+                }
+                c.inputs.push_back(floats(dt, {rows, n}, x));
+                c.expected.resize(size_t(rows));
+                for (int64_t r = 0; r < rows; ++r) {
+                  const float *row = x.data() + r * n;
+                  c.expected[size_t(r)] = float(std::max_element(row, row + n) - row);
+                }
+                return c;
+              }, seed);
+}
+
 CaseSpec pixelShuffleCase(DType dt, int64_t T, int64_t G, int64_t C, int64_t s, uint64_t seed) {
   return spec("PixelShuffle",
               "T=" + std::to_string(T) + " G=" + std::to_string(G) + " C=" + std::to_string(C) +
@@ -681,6 +719,8 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
       out.push_back(elementwiseCase(OpCode::Add, 0, dt, n, seed));
       out.push_back(elementwiseCase(OpCode::Mul, 0, dt, n, seed));
     }
+    for (int64_t n : {151936, 1508, 49280, 7})
+      out.push_back(argMaxCase(dt, 3, n, seed));
     out.push_back(pixelShuffleCase(dt, 2, 32, 768, 4, seed));
     out.push_back(pixelShuffleCase(dt, 1, 6, 3, 2, seed));
     out.push_back(spliceCase(dt, 100, 64, 1536, seed));

@@ -74,6 +74,11 @@ float toFloat(fb::DType dt, const uint8_t *p) {
     std::memcpy(&f, &u, 4);
     return f;
   }
+  if (dt == fb::DType::I32) { // indices (ArgMax), compared exactly
+    int32_t i;
+    std::memcpy(&i, p, 4);
+    return float(i);
+  }
   float f;
   std::memcpy(&f, p, 4);
   return f;

@@ -59,14 +59,13 @@ Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::Session
     *prefillKernels = s.kernelTimings();
     VLMC_RETURN_IF_ERROR(s.profileKernels());
   }
-  int64_t vocab = m->config().text.vocab;
+  // Greedy decoding as vlm-generate does it (the pick on the device).
   int32_t next = 0;
   for (int64_t i = 0; i < genTokens; ++i) {
-    Result<exec::TensorRef> step = s.decode(next);
+    Result<int32_t> step = s.decodeGreedy(next);
     if (!step)
       return step.status();
-    const float *row = step->as<float>();
-    next = int32_t(std::max_element(row, row + vocab) - row);
+    next = *step;
   }
   auto t2 = std::chrono::steady_clock::now();
   if (profile)

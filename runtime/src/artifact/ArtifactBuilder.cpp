@@ -202,7 +202,8 @@ Status ArtifactBuilder::seal() {
       fbb_, fb::CreateArtifact(fbb_, family, modelType, target,
                                model_.quantizeActivations, version, files,
                                tensors, functions, kernels,
-                               generatedAtLoad_ ? weightsSize_ : 0));
+                               generatedAtLoad_ ? weightsSize_ : 0,
+                               model_.greedyKernel));
   if (options_.verify) {
     sealStatus_ = detail::verifyFlatbuffer(fbb_.GetBufferPointer(),
                                            fbb_.GetSize(), kLabel);

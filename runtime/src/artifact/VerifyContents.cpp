@@ -82,6 +82,7 @@ public:
   Status run() {
     VLMC_RETURN_IF_ERROR(checkTensors());
     VLMC_RETURN_IF_ERROR(checkFiles());
+    VLMC_RETURN_IF_ERROR(checkKernelIndex("greedy_kernel", root_.greedy_kernel()));
     return checkFunctions();
   }
 
@@ -91,6 +92,14 @@ private:
   }
   Status fail(const std::string &message) const {
     return dataLoss(label_ + ": " + message);
+  }
+  // A kernel reference: -1 (none) or an index the CUDA runtime may look up.
+  Status checkKernelIndex(const std::string &where, int32_t index) const {
+    const uint32_t kernels = length(root_.kernels());
+    if (index < -1 || index >= int64_t(kernels))
+      return fail(where, "kernel index " + str(index) + " is out of range (the artifact has " +
+                             str(kernels) + " kernels)");
+    return Status::ok();
   }
   bool charge(uint64_t units) {
     if (units > budget_)
@@ -297,6 +306,7 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
   for (uint32_t o = 0; o < length(outputs); ++o)
     VLMC_RETURN_IF_ERROR(
         define(f, outputs->Get(o), k, where + ": output " + str(o)));
+  VLMC_RETURN_IF_ERROR(checkKernelIndex(where, op.kernel()));
   if (op.quant() && !isKnownQuantMode(op.quant()->mode()))
     return fail(where, "unknown quant mode " + str(int(op.quant()->mode())));
   // Not read here, but the executor will.

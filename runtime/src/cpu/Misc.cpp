@@ -60,6 +60,14 @@ Status activation(int kind, const float *x, int64_t n, float *y) {
   return Status::ok();
 }
 
+int32_t argMax(const float *x, int64_t n) {
+  int64_t best = -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isnan(x[i]) && (best < 0 || x[i] > x[best]))
+      best = i;
+  return int32_t(best < 0 ? 0 : best);
+}
+
 void add(const float *a, const float *b, int64_t n, float *y) {
   for (int64_t i = 0; i < n; ++i)
     y[i] = a[i] + b[i];

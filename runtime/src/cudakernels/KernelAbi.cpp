@@ -108,6 +108,7 @@ private:
   Status elementwise(Launch &l);
   Status pixelShuffle(Launch &l);
   Status splice(Launch &l);
+  Status argMax(Launch &l);
 
   const fb::Op &op_;
   const fb::Kernel &kernel_;
@@ -179,6 +180,7 @@ Result<Launch> Planner::plan() {
   case fb::OpCode::GatedActivation: s = elementwise(l); break;
   case fb::OpCode::PixelShuffle: s = pixelShuffle(l); break;
   case fb::OpCode::SpliceImageTokens: s = splice(l); break;
+  case fb::OpCode::ArgMax: s = argMax(l); break;
   default: s = error("no kernel for this op");
   }
   if (!s.isOk())
@@ -450,6 +452,25 @@ Status Planner::splice(Launch &l) {
   l.args.d[1] = in_[0].shape[0];
   l.args.d[2] = i64Attr(0, -1);
   return setGrid(l, L);
+}
+
+Status Planner::argMax(Launch &l) {
+  VLMC_RETURN_IF_ERROR(require(0, "x"));
+  const DeviceTensor &x = in_[0];
+  if (x.dtype != fb::DType::BF16 && x.dtype != fb::DType::F32)
+    return error(std::string("x is ") + fb::EnumNameDType(x.dtype) +
+                 " but kernels take bf16 or f32");
+  if (out_.dtype != fb::DType::I32)
+    return error(std::string("the output is ") + fb::EnumNameDType(out_.dtype) +
+                 " but indices are i32");
+  if (x.shape.empty() || x.shape.back() <= 0)
+    return error("x has shape " + shapeStr(x.shape));
+  const int64_t rows = x.numel() / x.shape.back();
+  if (out_.numel() != rows)
+    return error("output " + shapeStr(out_.shape) + " does not hold " + std::to_string(rows) +
+                 " indices");
+  l.args.d[0] = rows;
+  return setGrid(l, rows);
 }
 
 } // namespace

@@ -182,6 +182,15 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
     return fop.i64_attrs() && i < fop.i64_attrs()->size() ? fop.i64_attrs()->Get(uint32_t(i))
                                                            : fallback;
   };
+  if (op.code == fb::OpCode::ArgMax) {
+    const TensorRef &x = in(op, 0);
+    if (x.dtype != ElementType::kF32 || y.dtype != ElementType::kI32)
+      return invalidArgument("the CPU backend's argmax maps f32 rows to i32 indices");
+    const int64_t n = x.shape.back(), rows = x.numel() / n;
+    for (int64_t r = 0; r < rows; ++r)
+      y.as<int32_t>()[r] = cpu::argMax(x.as<float>() + r * n, n);
+    return Status::ok();
+  }
   // The CPU backend computes in f32; quantized parts and ids keep their types.
   if (y.dtype != ElementType::kF32)
     return invalidArgument(std::string("the CPU backend computes in f32, but this op produces ") +
@@ -311,7 +320,8 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
   case fb::OpCode::Parameter:
   case fb::OpCode::Reshape:
   case fb::OpCode::KVCacheWrite:
-    break; // handled by runOp
+  case fb::OpCode::ArgMax:
+    break; // handled by runOp or above
   }
   return dataLoss("unknown op code " + std::to_string(int(op.code)));
 }

@@ -27,6 +27,8 @@ const fb::Kernel &CudaModel::kernelInfo(size_t index) const {
   return *artifact_->root().kernels()->Get(uint32_t(index));
 }
 
+int32_t CudaModel::greedyKernel() const { return artifact_->root().greedy_kernel(); }
+
 Result<std::unique_ptr<CudaModel>> CudaModel::create(const artifact::Artifact &artifact,
                                                      int ordinal) {
   auto start = std::chrono::steady_clock::now();

@@ -36,6 +36,8 @@ public:
   const cuda::Function &kernel(size_t index) const { return functions_[index]; }
   const fb::Kernel &kernelInfo(size_t index) const;
   const CudaLoadReport &report() const { return report_; }
+  // Artifact.greedy_kernel: the ArgMax over logits rows, or -1.
+  int32_t greedyKernel() const;
 
 private:
   CudaModel() = default;

@@ -1,5 +1,6 @@
 #include "CudaSession.h"
 
+#include "vlmc/cpu/Kernels.h"
 #include "vlmc/quant/Quant.h"
 
 #include <cstring>
@@ -16,28 +17,28 @@ fb::DType fbType(ElementType t) { return fb::DType(uint8_t(t)); }
 
 } // namespace
 
-Result<cuda::DeviceTensor> CudaSession::cache(const std::string &name, const ValueInfo &info) {
+Status CudaSession::bindCache(const std::string &name, const ValueInfo &info,
+                              cuda::DeviceTensor &slot) {
   // [maxContext, kvHeads, headDim] in the program's cache type, zeroed once.
-  std::vector<int64_t> shape = info.shape;
-  shape[0] = maxContext_;
-  size_t bytes = dtypeBytes(fbType(info.dtype));
-  for (int64_t d : shape)
-    bytes *= size_t(d);
+  slot.dtype = fbType(info.dtype);
+  slot.shape = info.shape;
+  slot.shape[0] = maxContext_;
   auto it = caches_.find(name);
   if (it == caches_.end()) {
+    size_t bytes = size_t(slot.numel()) * dtypeBytes(slot.dtype);
     Result<cuda::DeviceBuffer> buffer = model_.device().allocate(bytes);
     if (!buffer)
       return buffer.status().withContext("allocating the KV cache");
     VLMC_RETURN_IF_ERROR(model_.device().fill(*buffer, 0, bytes));
     it = caches_.emplace(name, std::move(*buffer)).first;
   }
-  return cuda::DeviceTensor{reinterpret_cast<void *>(it->second.ptr()), fbType(info.dtype),
-                            shape};
+  slot.data = reinterpret_cast<void *>(it->second.ptr());
+  return Status::ok();
 }
 
-Result<cuda::DeviceTensor> CudaSession::upload(const std::string &program,
-                                               const std::string &name, const TensorRef &host,
-                                               const ValueInfo &info) {
+Status CudaSession::upload(const std::string &name, const TensorRef &host,
+                           const ValueInfo &info, cuda::DeviceBuffer &staging,
+                           cuda::DeviceTensor &slot) {
   const void *data = host.data;
   size_t bytes = host.bytes();
   if (host.dtype != info.dtype) {
@@ -54,74 +55,78 @@ Result<cuda::DeviceTensor> CudaSession::upload(const std::string &program,
     data = converted_.data();
     bytes = converted_.size();
   }
-  cuda::DeviceBuffer &buffer = staging_[program + "/" + name];
-  if (buffer.size() < std::max<size_t>(bytes, 1)) {
-    VLMC_RETURN_IF_ERROR(buffer.reset());
+  if (staging.size() < std::max<size_t>(bytes, 1)) {
+    VLMC_RETURN_IF_ERROR(staging.reset());
     Result<cuda::DeviceBuffer> fresh = model_.device().allocate(std::max<size_t>(bytes, 256));
     if (!fresh)
       return fresh.status();
-    buffer = std::move(*fresh);
+    staging = std::move(*fresh);
   }
   if (bytes)
-    VLMC_RETURN_IF_ERROR(model_.device().copyToDevice(buffer, data, bytes));
-  return cuda::DeviceTensor{reinterpret_cast<void *>(buffer.ptr()), fbType(info.dtype),
-                            host.shape};
+    VLMC_RETURN_IF_ERROR(model_.device().copyToDevice(staging, data, bytes));
+  slot.data = reinterpret_cast<void *>(staging.ptr());
+  slot.dtype = fbType(info.dtype);
+  slot.shape = host.shape; // same rank every run: no allocation once sized
+  return Status::ok();
 }
 
-namespace {
-
-std::string signatureOf(const std::map<std::string, cuda::DeviceTensor> &inputs,
-                        uint64_t generation) {
-  std::string s = std::to_string(generation);
-  for (const auto &[name, t] : inputs) {
-    s += ";" + name + "@" + std::to_string(reinterpret_cast<uintptr_t>(t.data)) + ":" +
-         std::to_string(int(t.dtype));
-    for (int64_t d : t.shape)
-      s += "," + std::to_string(d);
+bool CudaSession::sameInputs(const ProgramState &state, uint64_t generation) const {
+  if (!state.keysValid || state.generation != generation ||
+      state.keys.size() != state.inputs.size())
+    return false;
+  size_t i = 0;
+  for (const auto &entry : state.inputs) {
+    const cuda::DeviceTensor &t = entry.second;
+    const InputKey &key = state.keys[i++];
+    if (key.data != t.data || key.dtype != t.dtype || key.shape != t.shape)
+      return false;
   }
-  return s;
+  return true;
 }
 
-} // namespace
+void CudaSession::rememberInputs(ProgramState &state, uint64_t generation) {
+  state.keys.resize(state.inputs.size());
+  size_t i = 0;
+  for (const auto &entry : state.inputs) {
+    InputKey &key = state.keys[i++];
+    key.data = entry.second.data;
+    key.dtype = entry.second.dtype;
+    key.shape = entry.second.shape;
+  }
+  state.generation = generation;
+  state.keysValid = true;
+}
 
-Status CudaSession::runWithReplay(const Program &program,
-                                  const std::map<std::string, cuda::DeviceTensor> &device,
-                                  CudaExecutor &executor,
-                                  std::vector<cuda::DeviceTensor> *outputs) {
-  CapturedRun &captured = captured_[program.name()];
-  std::string signature = signatureOf(device, executor.generation());
-  if (captured.graph && captured.signature == signature) {
-    VLMC_RETURN_IF_ERROR(model_.device().replay(*captured.graph));
-    *outputs = captured.outputs;
-    ++replayStats_.replays;
+Status CudaSession::runWithReplay(const Program &program, ProgramState &state,
+                                  CudaExecutor &executor) {
+  const bool same = sameInputs(state, executor.generation());
+  if (state.graph && same) {
+    VLMC_RETURN_IF_ERROR(model_.device().replay(*state.graph));
+    state.outputs = state.graphOutputs;
+    ++graphReplays_;
     return Status::ok();
   }
-  captured.graph.reset();
+  state.graph.reset();
   // The first run with these inputs is eager: it sizes the executor's pool
   // and workspace, so that the captured run allocates nothing.
-  if (captured.signature != signature || captured.captureFailed) {
-    VLMC_RETURN_IF_ERROR(executor.run(program, device, outputs));
-    captured.signature = signatureOf(device, executor.generation());
-    ++replayStats_.eagerRuns;
+  if (!same || state.captureFailed) {
+    VLMC_RETURN_IF_ERROR(executor.run(program, state.inputs, &state.outputs));
+    rememberInputs(state, executor.generation());
     return Status::ok();
   }
   VLMC_RETURN_IF_ERROR(model_.device().beginCapture());
-  Status recorded = executor.run(program, device, outputs);
+  Status recorded = executor.run(program, state.inputs, &state.outputs);
   Result<cuda::Graph> graph = model_.device().endCapture();
   if (!recorded.isOk() || !graph) {
     // Something in the run cannot be captured: stay eager for this program.
-    captured.captureFailed = true;
-    ++replayStats_.failedCaptures;
-    VLMC_RETURN_IF_ERROR(executor.run(program, device, outputs));
-    ++replayStats_.eagerRuns;
-    return Status::ok();
+    state.captureFailed = true;
+    return executor.run(program, state.inputs, &state.outputs);
   }
-  captured.graph = std::move(*graph);
-  captured.outputs = *outputs;
-  ++replayStats_.captures;
+  state.graph = std::move(*graph);
+  state.graphOutputs = state.outputs;
   // Capturing executed nothing: this step's work is the first replay.
-  VLMC_RETURN_IF_ERROR(model_.device().replay(*captured.graph));
-  ++replayStats_.replays;
+  VLMC_RETURN_IF_ERROR(model_.device().replay(*state.graph));
+  ++graphReplays_;
   return Status::ok();
 }
 
@@ -134,45 +139,55 @@ std::vector<KernelTiming> CudaSession::kernelTimings() const {
   return profiler_ ? profiler_->totals() : std::vector<KernelTiming>{};
 }
 
-Result<TensorRef> CudaSession::run(const Program &program,
-                                   const std::map<std::string, TensorRef> &inputs,
-                                   CudaExecutor &executor, bool replay,
-                                   bool lastRowOnly) {
-  std::map<std::string, cuda::DeviceTensor> device;
-  for (const std::string &name : program.inputOrder()) {
+Result<CudaSession::ProgramState *> CudaSession::execute(
+    const Program &program, const std::map<std::string, TensorRef> &inputs,
+    CudaExecutor &executor, bool replay) {
+  ProgramState &state = programs_[program.name()];
+  const std::vector<std::string> &order = program.inputOrder();
+  state.staging.resize(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string &name = order[i];
     const ValueInfo &info = program.values()[size_t(program.inputs().at(name))];
-    Result<cuda::DeviceTensor> t = Status();
+    cuda::DeviceTensor &slot = state.inputs[name];
     if (isCache(name)) {
-      t = cache(name, info);
-    } else {
-      auto it = inputs.find(name);
-      if (it == inputs.end())
-        return invalidArgument(program.name() + ": missing input '" + name + "'");
-      t = upload(program.name(), name, it->second, info);
+      VLMC_RETURN_IF_ERROR(bindCache(name, info, slot));
+      continue;
     }
-    if (!t)
-      return t.status();
-    device[name] = std::move(*t);
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return invalidArgument(program.name() + ": missing input '" + name + "'");
+    VLMC_RETURN_IF_ERROR(upload(name, it->second, info, state.staging[i], slot));
   }
-  std::vector<cuda::DeviceTensor> outputs;
   if (profiler_) {
     executor.setProfiler(profiler_.get());
-    Status ran = executor.run(program, device, &outputs);
+    Status ran = executor.run(program, state.inputs, &state.outputs);
     executor.setProfiler(nullptr);
     VLMC_RETURN_IF_ERROR(ran);
     VLMC_RETURN_IF_ERROR(profiler_->collect());
   } else if (replay) {
-    VLMC_RETURN_IF_ERROR(runWithReplay(program, device, executor, &outputs));
+    VLMC_RETURN_IF_ERROR(runWithReplay(program, state, executor));
   } else {
-    VLMC_RETURN_IF_ERROR(executor.run(program, device, &outputs));
+    VLMC_RETURN_IF_ERROR(executor.run(program, state.inputs, &state.outputs));
   }
-  const cuda::DeviceTensor &out = outputs[0];
-  std::vector<int64_t> shape = out.shape;
+  if (state.outputs.empty())
+    return dataLoss(program.name() + " has no outputs");
+  return &state;
+}
+
+Result<TensorRef> CudaSession::run(const Program &program,
+                                   const std::map<std::string, TensorRef> &inputs,
+                                   CudaExecutor &executor, bool replay,
+                                   bool lastRowOnly) {
+  Result<ProgramState *> state = execute(program, inputs, executor, replay);
+  if (!state)
+    return state.status();
+  const cuda::DeviceTensor &out = (*state)->outputs[0];
+  outputShape_ = out.shape;
   size_t count = size_t(out.numel()), skipped = 0;
-  if (lastRowOnly && shape.size() == 2 && shape[0] > 1) {
-    skipped = size_t(shape[0] - 1) * size_t(shape[1]);
+  if (lastRowOnly && outputShape_.size() == 2 && outputShape_[0] > 1) {
+    skipped = size_t(outputShape_[0] - 1) * size_t(outputShape_[1]);
     count -= skipped;
-    shape[0] = 1;
+    outputShape_[0] = 1;
   }
   size_t bytes = count * dtypeBytes(out.dtype);
   downloaded_.resize(bytes);
@@ -186,7 +201,67 @@ Result<TensorRef> CudaSession::run(const Program &program,
     VLMC_RETURN_IF_ERROR(quant::convertToFloat(
         downloaded_.data(), out.dtype == fb::DType::BF16 ? quant::DType::kBF16 : quant::DType::kF16,
         int64_t(count), output_.data()));
-  return TensorRef{ElementType::kF32, shape, output_.data()};
+  return TensorRef{ElementType::kF32, outputShape_, output_.data()};
+}
+
+Result<int32_t> CudaSession::runGreedy(const Program &program,
+                                       const std::map<std::string, TensorRef> &inputs,
+                                       CudaExecutor &executor, bool replay) {
+  const int32_t kernel = model_.greedyKernel();
+  if (kernel < 0) { // an artifact without the kernel: pick on the host
+    Result<TensorRef> logits = run(program, inputs, executor, replay, /*lastRowOnly=*/true);
+    if (!logits)
+      return logits.status();
+    return cpu::argMax(logits->as<float>(), logits->numel());
+  }
+  Result<ProgramState *> state = execute(program, inputs, executor, replay);
+  if (!state)
+    return state.status();
+  const cuda::DeviceTensor &logits = (*state)->outputs[0];
+  if (logits.shape.empty() || logits.shape.back() <= 0)
+    return dataLoss(program.name() + " returns no logits");
+  // The last row, and one int32 for its index (a buffer kept across steps).
+  const int64_t vocab = logits.shape.back(), rows = logits.numel() / vocab;
+  if (greedyInputs_.empty()) {
+    Result<cuda::DeviceBuffer> index = model_.device().allocate(256);
+    if (!index)
+      return index.status();
+    greedyIndex_ = std::move(*index);
+    greedyInputs_.resize(1);
+    greedyOutput_ = cuda::DeviceTensor{reinterpret_cast<void *>(greedyIndex_.ptr()),
+                                       fb::DType::I32, {1}};
+  }
+  cuda::DeviceTensor &row = greedyInputs_[0];
+  row.data = static_cast<char *>(logits.data) +
+             size_t(rows - 1) * size_t(vocab) * dtypeBytes(logits.dtype);
+  row.dtype = logits.dtype;
+  row.shape.assign({1, vocab});
+  Result<cuda::Launch> launch =
+      cuda::planLaunch(greedyOp(), model_.kernelInfo(size_t(kernel)), greedyInputs_,
+                       greedyOutput_);
+  if (!launch)
+    return launch.status();
+  void *params[] = {&launch->args};
+  VLMC_RETURN_IF_ERROR(model_.device().launch(
+      model_.kernel(size_t(kernel)), {launch->grid[0], launch->grid[1], launch->grid[2]},
+      {launch->block, 1, 1}, launch->sharedBytes, params));
+  int32_t token = 0;
+  VLMC_RETURN_IF_ERROR(model_.device().download(&token, greedyIndex_.ptr(), sizeof token));
+  if (token < 0 || token >= vocab)
+    return internalError("the greedy kernel returned index " + std::to_string(token) +
+                         " for a vocabulary of " + std::to_string(vocab));
+  return token;
+}
+
+// planLaunch reads the op's code and input ids: an ArgMax over input 0.
+const fb::Op &CudaSession::greedyOp() {
+  if (greedyOpBytes_.empty()) {
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<int32_t> inputs = {0}, outputs = {1};
+    fbb.Finish(fb::CreateOpDirect(fbb, fb::OpCode::ArgMax, "greedy sampling", &inputs, &outputs));
+    greedyOpBytes_.assign(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  }
+  return *flatbuffers::GetRoot<fb::Op>(greedyOpBytes_.data());
 }
 
 } // namespace vlmc::exec

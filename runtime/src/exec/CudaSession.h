@@ -34,44 +34,71 @@ public:
                         CudaExecutor &executor, bool replay = false,
                         bool lastRowOnly = false);
 
-  // How the runs with `replay` went, for benchmarks and tests.
-  struct ReplayStats {
-    int64_t eagerRuns = 0, captures = 0, replays = 0, failedCaptures = 0;
-  };
-  const ReplayStats &replayStats() const { return replayStats_; }
+  // Runs `program` like `run`, then picks the largest logit of output 0's
+  // last row with the artifact's greedy kernel: one int32 comes back to the
+  // host instead of the logits (on artifacts without the kernel, the row is
+  // downloaded and searched on the host). Ties go to the first index.
+  Result<int32_t> runGreedy(const Program &program,
+                            const std::map<std::string, TensorRef> &inputs,
+                            CudaExecutor &executor, bool replay = false);
+
+  // Graph launches so far (runs with `replay` that did not run eagerly).
+  int64_t graphReplays() const { return graphReplays_; }
 
   // Times every kernel of later runs, which then stay eager.
   Status profileKernels();
   std::vector<KernelTiming> kernelTimings() const;
 
 private:
-  // Per program: the graph of its last repeated run.
-  struct CapturedRun {
-    std::string signature; // of the device inputs and executor memory
-    std::optional<cuda::Graph> graph;
+  // What a run's device inputs were: a graph stays valid while they repeat.
+  struct InputKey {
+    const void *data = nullptr;
+    fb::DType dtype = fb::DType::F32;
+    std::vector<int64_t> shape;
+  };
+  // Per program, kept across runs so that a repeated run (a decode step)
+  // allocates nothing on the host: the bound device inputs, their staging
+  // buffers (by input position: a prefill growing its buffer must not move
+  // the one a captured decode step reads), the outputs, and the graph of the
+  // last repeated run with the inputs it was captured for.
+  struct ProgramState {
+    std::map<std::string, cuda::DeviceTensor> inputs;
+    std::vector<cuda::DeviceBuffer> staging;
     std::vector<cuda::DeviceTensor> outputs;
+    std::vector<InputKey> keys;
+    uint64_t generation = 0;
+    bool keysValid = false;
+    std::optional<cuda::Graph> graph;
+    std::vector<cuda::DeviceTensor> graphOutputs;
     bool captureFailed = false;
   };
-  Status runWithReplay(const Program &program,
-                       const std::map<std::string, cuda::DeviceTensor> &device,
-                       CudaExecutor &executor, std::vector<cuda::DeviceTensor> *outputs);
+  // Binds the inputs and runs the program (eager, captured or replayed).
+  Result<ProgramState *> execute(const Program &program,
+                                 const std::map<std::string, TensorRef> &inputs,
+                                 CudaExecutor &executor, bool replay);
+  Status runWithReplay(const Program &program, ProgramState &state, CudaExecutor &executor);
+  const fb::Op &greedyOp();
+  bool sameInputs(const ProgramState &state, uint64_t generation) const;
+  void rememberInputs(ProgramState &state, uint64_t generation);
 
-  Result<cuda::DeviceTensor> cache(const std::string &name, const ValueInfo &info);
-  Result<cuda::DeviceTensor> upload(const std::string &program, const std::string &name,
-                                    const TensorRef &host,
-                                    const ValueInfo &info);
+  Status bindCache(const std::string &name, const ValueInfo &info, cuda::DeviceTensor &slot);
+  Status upload(const std::string &name, const TensorRef &host, const ValueInfo &info,
+                cuda::DeviceBuffer &staging, cuda::DeviceTensor &slot);
 
   CudaModel &model_;
   int64_t maxContext_;
   std::map<std::string, cuda::DeviceBuffer> caches_;
-  // By program and input: a prefill growing its buffer must not move the
-  // one a captured decode step reads.
-  std::map<std::string, cuda::DeviceBuffer> staging_;
-  std::map<std::string, CapturedRun> captured_;
-  ReplayStats replayStats_;
+  std::map<std::string, ProgramState> programs_;
+  int64_t graphReplays_ = 0;
   std::unique_ptr<CudaProfiler> profiler_;
   std::vector<uint8_t> converted_, downloaded_;
   std::vector<float> output_;
+  std::vector<int64_t> outputShape_;
+  // Greedy sampling on the device: the launch's operands, kept across steps.
+  std::vector<uint8_t> greedyOpBytes_;
+  std::vector<cuda::DeviceTensor> greedyInputs_;
+  cuda::DeviceTensor greedyOutput_;
+  cuda::DeviceBuffer greedyIndex_;
 };
 
 } // namespace vlmc::exec

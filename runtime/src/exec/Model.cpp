@@ -5,9 +5,11 @@
 #include "CudaSession.h"
 #include "Program.h"
 #include "vlmc/artifact/Artifact.h"
+#include "vlmc/cpu/Kernels.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 namespace vlmc::exec {
@@ -113,6 +115,9 @@ struct Session::Impl {
   std::vector<std::vector<float>> caches;
   std::vector<float> noImages;
   std::vector<TensorRef> lastOutputs;
+  // The text programs' named inputs, kept so that a decode step rebinds them
+  // in place instead of building a map.
+  std::map<std::string, TensorRef> textInputs;
   // Host-side inputs kept alive for the duration of a run.
   std::vector<int32_t> ids, positions, ints[4];
   std::vector<float> floats;
@@ -149,13 +154,18 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   const model::TextConfig &t = s->model_->config().text;
   size_t cacheFloats = size_t(options.maxContext * t.kvHeads * t.headDim);
   s->impl_->caches.assign(size_t(2 * t.layers), std::vector<float>(cacheFloats, 0.0f));
+  for (int64_t l = 0; l < t.layers; ++l)
+    for (int kv = 0; kv < 2; ++kv)
+      s->impl_->textInputs[(kv ? "v_cache." : "k_cache.") + std::to_string(l)] =
+          TensorRef{ElementType::kF32, {options.maxContext, t.kvHeads, t.headDim},
+                    s->impl_->caches[size_t(2 * l + kv)].data()};
   return s;
 }
 
 const std::vector<TensorRef> &Session::lastOutputs() const { return impl_->lastOutputs; }
 
 int64_t Session::graphReplays() const {
-  return impl_->cuda ? impl_->cuda->replayStats().replays : 0;
+  return impl_->cuda ? impl_->cuda->graphReplays() : 0;
 }
 
 Status Session::profileKernels() {
@@ -191,11 +201,19 @@ TensorRef i32Tensor(std::vector<int32_t> &data, std::vector<int64_t> shape) {
   return TensorRef{ElementType::kI32, std::move(shape), data.data()};
 }
 
+// Points `slot` at `data` with `shape`, reusing the slot's storage.
+void bind(TensorRef &slot, ElementType dtype, std::initializer_list<int64_t> shape,
+          void *data) {
+  slot.dtype = dtype;
+  slot.shape.assign(shape);
+  slot.data = data;
+}
+
 } // namespace
 
 Result<TensorRef> Session::runText(const char *function, const std::vector<int32_t> &ids,
                                    const std::vector<int32_t> &positions, int64_t streams,
-                                   const TensorRef *imageEmbeddings) {
+                                   const TensorRef *imageEmbeddings, int32_t *greedyToken) {
   const Program *program = model_->program(function);
   const model::ModelConfig &config = model_->config();
   int64_t s = int64_t(ids.size());
@@ -212,44 +230,57 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   impl.kvOffset = int32_t(length_);
   impl.kvLength = int32_t(length_ + s);
 
-  std::map<std::string, TensorRef> inputs;
-  inputs["input_ids"] = i32Tensor(impl.ids, {s});
-  inputs["position_ids"] =
-      streams == 1 ? i32Tensor(impl.positions, {s}) : i32Tensor(impl.positions, {streams, s});
-  inputs["kv_offset"] = TensorRef{ElementType::kI32, {}, &impl.kvOffset};
-  inputs["kv_length"] = TensorRef{ElementType::kI32, {}, &impl.kvLength};
+  std::map<std::string, TensorRef> &inputs = impl.textInputs;
+  bind(inputs["input_ids"], ElementType::kI32, {s}, impl.ids.data());
+  if (streams == 1)
+    bind(inputs["position_ids"], ElementType::kI32, {s}, impl.positions.data());
+  else
+    bind(inputs["position_ids"], ElementType::kI32, {streams, s}, impl.positions.data());
+  bind(inputs["kv_offset"], ElementType::kI32, {}, &impl.kvOffset);
+  bind(inputs["kv_length"], ElementType::kI32, {}, &impl.kvLength);
   if (program->inputs().count("image_embeds")) {
     if (imageEmbeddings) {
       inputs["image_embeds"] = *imageEmbeddings;
     } else {
       impl.noImages.assign(size_t(config.text.hidden), 0.0f);
-      inputs["image_embeds"] = TensorRef{ElementType::kF32, {0, config.text.hidden},
-                                         impl.noImages.data()};
+      bind(inputs["image_embeds"], ElementType::kF32, {0, config.text.hidden},
+           impl.noImages.data());
     }
   }
-  bool decode = std::string(function) == "decode_step";
-  bool lastRowOnly = !decode && options_.prefillLastLogitsOnly;
+  const bool decode = std::strcmp(function, "decode_step") == 0;
+  const bool lastRowOnly = !decode && options_.prefillLastLogitsOnly;
   if (impl.cuda) {
-    Result<TensorRef> logits =
-        impl.cuda->run(*program, inputs, decode ? *impl.cudaDecode : *impl.cudaPrefill,
-                       decode && options_.cudaGraphs, lastRowOnly);
+    CudaExecutor &executor = decode ? *impl.cudaDecode : *impl.cudaPrefill;
+    const bool replay = decode && options_.cudaGraphs;
+    if (greedyToken) {
+      Result<int32_t> token = impl.cuda->runGreedy(*program, inputs, executor, replay);
+      if (!token)
+        return token.status();
+      *greedyToken = *token;
+      impl.lastOutputs.clear();
+      length_ += s;
+      return TensorRef{};
+    }
+    Result<TensorRef> logits = impl.cuda->run(*program, inputs, executor, replay, lastRowOnly);
     if (!logits)
       return logits.status();
-    impl.lastOutputs = {*logits};
+    impl.lastOutputs.resize(1);
+    impl.lastOutputs[0] = *logits;
     length_ += s;
     return logits;
   }
-  for (int64_t l = 0; l < config.text.layers; ++l)
-    for (int kv = 0; kv < 2; ++kv)
-      inputs[(kv ? "v_cache." : "k_cache.") + std::to_string(l)] =
-          TensorRef{ElementType::kF32,
-                    {options_.maxContext, config.text.kvHeads, config.text.headDim},
-                    impl.caches[size_t(2 * l + kv)].data()};
 
   CpuExecutor &executor = decode ? *impl.decode : *impl.prefill;
   VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &impl.lastOutputs));
   length_ += s;
   const TensorRef &logits = impl.lastOutputs[0];
+  if (greedyToken) {
+    const int64_t vocab = logits.shape.empty() ? 0 : logits.shape.back();
+    if (vocab <= 0)
+      return dataLoss(std::string(function) + " returns no logits");
+    *greedyToken = cpu::argMax(logits.as<float>() + (logits.numel() / vocab - 1) * vocab, vocab);
+    return TensorRef{};
+  }
   if (lastRowOnly && logits.shape.size() == 2) {
     int64_t vocab = logits.shape[1];
     return TensorRef{logits.dtype, {1, vocab}, logits.as<float>() + (logits.shape[0] - 1) * vocab};
@@ -300,15 +331,28 @@ Result<TensorRef> Session::prefill(const std::vector<int32_t> &ids,
   return runText("prefill", ids, positions, streams, imageEmbeddings);
 }
 
-Result<TensorRef> Session::decode(int32_t token) {
+Result<TensorRef> Session::decode(int32_t token) { return decodeStep(token, nullptr); }
+
+Result<int32_t> Session::decodeGreedy(int32_t token) {
+  int32_t next = 0;
+  Result<TensorRef> ran = decodeStep(token, &next);
+  if (!ran)
+    return ran.status();
+  return next;
+}
+
+Result<TensorRef> Session::decodeStep(int32_t token, int32_t *greedyToken) {
   if (length_ + 1 > options_.maxContext)
     return outOfRange("the context is full (" + std::to_string(options_.maxContext) +
                       " positions)");
   int64_t streams = model_->config().text.mropeSection.empty()
                         ? 1
                         : int64_t(model_->config().text.mropeSection.size());
-  std::vector<int32_t> positions(size_t(streams), int32_t(length_ + ropeDelta_));
-  return runText("decode_step", {token}, positions, streams, nullptr);
+  // Written in place (runText copies its arguments into these very vectors).
+  Impl &impl = *impl_;
+  impl.ids.assign(1, token);
+  impl.positions.assign(size_t(streams), int32_t(length_ + ropeDelta_));
+  return runText("decode_step", impl.ids, impl.positions, streams, nullptr, greedyToken);
 }
 
 //===----------------------------------------------------------------------===//

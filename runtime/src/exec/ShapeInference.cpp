@@ -68,6 +68,13 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(2) || input(0) != input(1))
       return dataLoss("a residual add + norm needs two operands of one shape and a weight");
     return input(0);
+  case fb::OpCode::ArgMax: {
+    if (missing(1) || input(0).empty())
+      return dataLoss("an argmax needs an input of rank >= 1");
+    std::vector<int64_t> shape = input(0);
+    shape.pop_back();
+    return shape;
+  }
   case fb::OpCode::KVCacheWrite:
     if (missing(2))
       return dataLoss("missing input");

@@ -303,6 +303,13 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
       result.finishReason = "length";
       break;
     }
+    if (sampler.greedy()) { // picked on the device: no logits come back
+      Result<int32_t> next = session.decodeGreedy(token);
+      if (!next)
+        return next.status();
+      token = *next;
+      continue;
+    }
     Result<exec::TensorRef> next = session.decode(token);
     if (!next)
       return next.status();

@@ -23,6 +23,11 @@ Status validate(const SamplingParams &p) {
 Sampler::Sampler(const SamplingParams &params)
     : params_(params), rng_(params.seed.value_or(std::random_device{}())) {}
 
+bool Sampler::greedy() const {
+  return params_.temperature == 0.0f &&
+         (!params_.repetitionPenalty || *params_.repetitionPenalty == 1.0f);
+}
+
 int32_t Sampler::sample(float *logits, int64_t vocab, const std::vector<int32_t> &history) {
   // Repetition penalty (as MLX-VLM / transformers): positive logits of recent
   // tokens are divided by the penalty, negative ones multiplied.

@@ -50,6 +50,7 @@ struct ModelInfo {
   std::string target;               // cpu or cuda
   bool quantizeActivations = false; // -qa
   std::string compilerVersion;
+  int32_t greedyKernel = -1; // Artifact.greedy_kernel: an index into the kernels
 };
 
 // Where a TensorSource writes its tensor's bytes, in order, in any number of

@@ -110,6 +110,10 @@ enum ActivationKind : int {
 // Unknown kinds are an error (nothing written).
 Status activation(int kind, const float *x, int64_t n, float *y);
 
+// The first index of the largest value (NaN never counts as largest; n > 0,
+// a row of NaNs gives 0): greedy sampling, the rule of the CUDA ArgMax kernel.
+int32_t argMax(const float *x, int64_t n);
+
 void add(const float *a, const float *b, int64_t n, float *y);
 void mul(const float *a, const float *b, int64_t n, float *y);
 

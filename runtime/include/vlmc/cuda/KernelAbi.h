@@ -48,6 +48,9 @@
 //   PixelShuffle                d[0] = images, d[1] = G (grid side)
 //   SpliceImageTokens           d[0] = L (tokens), d[1] = image rows,
 //                               d[2] = image_token_id
+//   ArgMax                      d[0] = rows; p[0] int32 indices (the kernel's
+//                               row length is compiled in); also the artifact's
+//                               greedy_kernel, run by the runtime on logits
 //   Parameter, Reshape          no kernel (views)
 //
 // Launch shapes, per GridKind (block = Kernel.block threads, dynamic shared

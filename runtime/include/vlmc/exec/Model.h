@@ -117,6 +117,12 @@ public:
                             const std::vector<ImageInput> &images = {});
   // One token; logits [1, vocab] valid until the next decode.
   Result<TensorRef> decode(int32_t token);
+  // One token, then the next one picked greedily (the first index of the
+  // largest logit). On the CUDA target the pick happens on the device and only
+  // the index comes back (artifacts compiled before the greedy kernel existed
+  // pick on the host); a step allocates no host memory once the session has
+  // run one.
+  Result<int32_t> decodeGreedy(int32_t token);
 
   // Every output of the last prefill or decode step on the CPU backend (the
   // logits first; then the KV caches and, for artifacts compiled with
@@ -141,9 +147,12 @@ public:
 
 private:
   Session() = default;
+  // With `greedyToken`, the returned view is empty and the greedy pick of the
+  // last logits row is written there instead.
   Result<TensorRef> runText(const char *function, const std::vector<int32_t> &ids,
                             const std::vector<int32_t> &positions, int64_t streams,
-                            const TensorRef *imageEmbeddings);
+                            const TensorRef *imageEmbeddings, int32_t *greedyToken = nullptr);
+  Result<TensorRef> decodeStep(int32_t token, int32_t *greedyToken);
 
   std::shared_ptr<const Model> model_;
   SessionOptions options_;

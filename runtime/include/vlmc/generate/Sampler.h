@@ -32,6 +32,9 @@ public:
   // temperature). `history` is the generated tokens so far (for the
   // repetition penalty).
   int32_t sample(float *logits, int64_t vocab, const std::vector<int32_t> &history);
+  // Pure greedy (temperature 0, no repetition penalty): the pick is the first
+  // largest logit, which exec::Session::decodeGreedy makes on the device.
+  bool greedy() const;
 
 private:
   SamplingParams params_;

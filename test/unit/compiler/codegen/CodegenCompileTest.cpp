@@ -189,6 +189,14 @@ std::vector<OpDesc> compileGrid() {
     ps.i64Attrs = {2};
     g.push_back(ps);
 
+    for (int64_t n : {151936, 1508, 49280, 7}) {
+      OpDesc am;
+      am.code = OpCode::ArgMax;
+      am.dtype = dt;
+      am.width = n;
+      g.push_back(am);
+    }
+
     OpDesc sp;
     sp.code = OpCode::SpliceImageTokens;
     sp.dtype = dt;

@@ -280,6 +280,22 @@ TEST(CodegenPlanLaunch, GatedActivationIsElementwise) {
                    .launch.isOk());
 }
 
+TEST(CodegenPlanLaunch, ArgMaxGivesOneIndexPerRow) {
+  OpDesc d;
+  d.code = OpCode::ArgMax;
+  d.width = 151936;
+  Planned p = plan(d, {tensor(1, DType::BF16, {3, 151936})}, tensor(2, DType::I32, {3}));
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->grid[0], 3u);
+  EXPECT_EQ(p.launch->block, 1024u);
+  EXPECT_EQ(p.launch->args.d[0], 3);
+  // Indices are i32, one per row.
+  EXPECT_FALSE(plan(d, {tensor(1, DType::BF16, {3, 151936})}, tensor(2, DType::F32, {3}))
+                   .launch.isOk());
+  EXPECT_FALSE(plan(d, {tensor(1, DType::BF16, {3, 151936})}, tensor(2, DType::I32, {2}))
+                   .launch.isOk());
+}
+
 TEST(CodegenPlanLaunch, KvCacheWriteIsInPlace) {
   OpDesc d;
   d.code = OpCode::KVCacheWrite;

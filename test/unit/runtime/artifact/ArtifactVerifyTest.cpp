@@ -461,6 +461,27 @@ TEST(ArtifactVerify, OpOutputCount) {
                            "QMatmul has exactly 1"));
 }
 
+// The CUDA runtime looks kernels up by these indices.
+TEST(ArtifactVerify, OpKernelOutOfRange) {
+  Sample s = sample();
+  prefill(s).ops[7].kernel = 1;
+  EXPECT_TRUE(failsWith(s, "op 7 (QMatmul, layer 'layers.0.q'): kernel index 1 is out of "
+                           "range (the artifact has 1 kernels)"));
+  prefill(s).ops[7].kernel = -2;
+  EXPECT_TRUE(failsWith(s, "kernel index -2 is out of range"));
+  prefill(s).ops[7].kernel = 0;
+  EXPECT_TRUE(Artifact::fromBytes(assemble(s), "t.vlmc").isOk());
+}
+
+TEST(ArtifactVerify, GreedyKernelOutOfRange) {
+  Sample s = sample();
+  s.model.greedyKernel = 3;
+  EXPECT_TRUE(failsWith(s, "greedy_kernel: kernel index 3 is out of range (the artifact "
+                           "has 1 kernels)"));
+  s.model.greedyKernel = 0;
+  EXPECT_TRUE(Artifact::fromBytes(assemble(s), "t.vlmc").isOk());
+}
+
 TEST(ArtifactVerify, OpUnknownQuantMode) {
   Sample s = sample();
   prefill(s).ops[7].quant->mode = fb::QuantMode(-3);

@@ -130,7 +130,7 @@ createFunction(flatbuffers::FlatBufferBuilder &fbb, const FunctionDesc &f) {
     ops.push_back(fb::CreateOpDirect(
         fbb, op.code, op.layer.empty() ? nullptr : op.layer.c_str(), &op.inputs,
         &op.outputs, op.tensor, op.f32.empty() ? nullptr : &op.f32,
-        op.i64.empty() ? nullptr : &op.i64, 0, quant));
+        op.i64.empty() ? nullptr : &op.i64, 0, quant, op.kernel));
   }
   return fb::CreateFunctionDirect(fbb, f.name.c_str(), &values, &inputs,
                                   &f.outputs, &ops);
@@ -167,7 +167,7 @@ std::string assemble(const Sample &s) {
       fbb, fb::CreateArtifactDirect(fbb, m.family.c_str(), m.modelType.c_str(),
                                     m.target.c_str(), m.quantizeActivations,
                                     m.compilerVersion.c_str(), &files, &tensors,
-                                    &functions, &kernels));
+                                    &functions, &kernels, 0, m.greedyKernel));
 
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);

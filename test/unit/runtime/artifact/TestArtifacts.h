@@ -42,6 +42,7 @@ struct OpDesc {
   std::vector<float> f32;
   std::vector<int64_t> i64;
   std::optional<QuantInfo> quant;
+  int32_t kernel = -1;
 };
 
 struct FunctionDesc {

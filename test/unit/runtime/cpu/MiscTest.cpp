@@ -4,6 +4,7 @@
 
 #include "vlmc/cpu/Kernels.h"
 
+#include <limits>
 #include <numeric>
 
 namespace vlmc::cpu {
@@ -286,5 +287,22 @@ TEST(CpuSpliceTest, CountMismatchIsAnError) {
   EXPECT_EQ(out, emb);
 }
 
+// Greedy sampling's rule: the first index of the maximum, NaN never wins.
+TEST(CpuArgMaxTest, FirstOfTiesAndNoNan) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {1.0f, 3.0f, -2.0f, 3.0f, 0.5f};
+  EXPECT_EQ(argMax(x.data(), 5), 1);
+  x = {nan, -1.0f, nan, -0.5f};
+  EXPECT_EQ(argMax(x.data(), 4), 3);
+  x = {-inf, -inf, -inf};
+  EXPECT_EQ(argMax(x.data(), 3), 0);
+  x = {nan, nan};
+  EXPECT_EQ(argMax(x.data(), 2), 0);
+  x = {-1.0f, inf, inf};
+  EXPECT_EQ(argMax(x.data(), 3), 1);
+}
+
 } // namespace
 } // namespace vlmc::cpu
+

@@ -294,6 +294,44 @@ TEST_P(CudaGraphTest, ReplayedDecodeMatchesEagerDecode) {
   EXPECT_LE(worst, 1e-3);
 }
 
+// Greedy decoding with the pick on the device (the artifact's ArgMax kernel
+// after each replayed graph) follows the tokens the host picks from eager
+// logits: the first index of the largest logit, so bf16 ties agree too.
+TEST_P(CudaGraphTest, GreedyPickOnTheDeviceMatchesTheHost) {
+  if (cudaDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
+  const std::string artifact = cudaDir() + "/" + GetParam() + ".cuda.vlmc";
+  if (std::FILE *f = std::fopen(artifact.c_str(), "rb"))
+    std::fclose(f);
+  else
+    GTEST_SKIP() << artifact << " is not in this bundle";
+  const std::vector<int32_t> prompt = {1, 5, 9, 13, 17, 21, 25, 29};
+  constexpr int kSteps = 24;
+  int64_t replays = 0;
+  std::vector<std::vector<float>> eager = decodeSteps(artifact, prompt, false, kSteps, &replays);
+  ASSERT_EQ(eager.size(), size_t(kSteps));
+
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> session = Session::create(*model, SessionOptions{256, 2});
+  ASSERT_TRUE(session.isOk()) << session.status().message();
+  Result<TensorRef> logits = (*session)->prefill(prompt);
+  ASSERT_TRUE(logits.isOk()) << logits.status().message();
+  const int64_t vocab = logits->shape.back();
+  const float *last = logits->as<float>() + logits->numel() - vocab;
+  int32_t next = int32_t(std::max_element(last, last + vocab) - last);
+  for (int i = 0; i < kSteps; ++i) {
+    Result<int32_t> picked = (*session)->decodeGreedy(next);
+    ASSERT_TRUE(picked.isOk()) << picked.status().message();
+    const std::vector<float> &row = eager[size_t(i)];
+    ASSERT_EQ(*picked, std::max_element(row.begin(), row.end()) - row.begin()) << "step " << i;
+    next = *picked;
+  }
+  EXPECT_EQ((*session)->graphReplays(), kSteps - 1);
+  std::printf("  %s: %d greedy steps picked on the device, as the host picks them\n",
+              GetParam().c_str(), kSteps);
+}
+
 INSTANTIATE_TEST_SUITE_P(Gpu, CudaGraphTest,
                          ::testing::Values("tinystories-656k", "qwen2vl-tiny"),
                          [](const ::testing::TestParamInfo<std::string> &info) {

@@ -261,6 +261,37 @@ TEST(SessionTest, TokenIdsOutsideTheVocabularyAreErrors) {
   EXPECT_TRUE((*session)->decode(vocab - 1).isOk());
 }
 
+// decodeGreedy picks what the host would pick from decode's logits: two
+// sessions in lockstep, one returning logits, one only the token. The
+// expected token is computed here from the logits, not by cpu::argMax.
+TEST(SessionTest, DecodeGreedyPicksTheFirstLargestLogit) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> withLogits = Session::create(*model, {64, 1});
+  Result<std::unique_ptr<Session>> greedy = Session::create(*model, {64, 1});
+  ASSERT_TRUE(withLogits.isOk() && greedy.isOk());
+  const std::vector<int32_t> prompt = {1, 5, 9, 13};
+  ASSERT_TRUE((*withLogits)->prefill(prompt).isOk());
+  ASSERT_TRUE((*greedy)->prefill(prompt).isOk());
+  int32_t token = 7;
+  for (int step = 0; step < 12; ++step) {
+    Result<TensorRef> logits = (*withLogits)->decode(token);
+    Result<int32_t> picked = (*greedy)->decodeGreedy(token);
+    ASSERT_TRUE(logits.isOk() && picked.isOk());
+    const float *row = logits->as<float>();
+    int32_t expected = 0;
+    for (int64_t i = 1; i < logits->shape.back(); ++i)
+      if (row[i] > row[expected])
+        expected = int32_t(i);
+    ASSERT_EQ(*picked, expected) << "step " << step;
+    token = expected;
+  }
+  EXPECT_EQ((*greedy)->length(), (*withLogits)->length());
+  EXPECT_FALSE((*greedy)->decodeGreedy(-1).isOk());
+}
+
 // transformers' hidden_states (input embeddings, each layer's output, the
 // final norm) against what the artifact compiled with --emit-hidden-states
 // returns after the logits and KV caches.
