@@ -80,6 +80,9 @@ bundle_bench() {
     compile --model $config --synthetic-weights $flags --target cuda \
       -o "$out/artifacts/qwen2-vl-2b.$name.cuda.vlmc"
   done
+  # The bf16 model without vlm-fuse-ops, to measure what the fusions bring.
+  compile --model $config --synthetic-weights --no-fusion --target cuda \
+    -o "$out/artifacts/qwen2-vl-2b.bf16-unfused.cuda.vlmc"
   [[ -f $out/artifacts/tinystories-656k.cuda.vlmc ]] ||
     compile --model test/data/tinystories-656k --target cuda -o "$out/artifacts/tinystories-656k.cuda.vlmc"
   mkdir -p "$out/peers"

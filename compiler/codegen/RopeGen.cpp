@@ -4,8 +4,10 @@
 // CPU backend's expression (1 / pow(theta, float(2j) / float(n)) in fp32)
 // and compiled in as exact hex literals: a device powf differing by one ulp
 // would move large-position angles by more than the 1e-5 tolerance. Each
-// thread owns VS slots of one token, computes their cos/sin once (accurate
-// sincosf) and applies them to every head.
+// thread owns VS slots of one head of one token and computes their cos/sin
+// (accurate sincosf): every head recomputes the same angles, which costs a
+// few instructions and keeps a decode step's one token spread over H times
+// more threads (a loop over heads made it a chain of H dependent loads).
 #include "Internal.h"
 
 #include <cmath>
@@ -20,8 +22,9 @@ const char *kRopeText = R"cuda(
   constexpr int HALF = cfg::D / 2, VS = cfg::VS, UNITS = HALF / VS;
   const i64 S = a.d[0];
   const i64 u = (i64)blockIdx.x * 256 + threadIdx.x;
-  if (u >= S * UNITS) return;
-  const i64 tok = u / UNITS;
+  if (u >= S * cfg::H * UNITS) return;
+  const i64 row = u / UNITS; // token * H + head
+  const i64 tok = row / cfg::H;
   const int i0 = (int)(u % UNITS) * VS;
   const int *pos = (const int *)a.p[2];
   float c[VS], s[VS];
@@ -33,19 +36,17 @@ const char *kRopeText = R"cuda(
   }
   const act_t *x = (const act_t *)a.p[1];
   act_t *y = (act_t *)a.p[0];
-  for (int h = 0; h < cfg::H; ++h) {
-    const i64 base = (tok * cfg::H + h) * cfg::D + i0;
-    float xa[VS], xb[VS], ya[VS], yb[VS];
-    act_loadv<VS>(x + base, xa); // both halves read before writing: y may be x
-    act_loadv<VS>(x + base + HALF, xb);
+  const i64 base = row * cfg::D + i0;
+  float xa[VS], xb[VS], ya[VS], yb[VS];
+  act_loadv<VS>(x + base, xa); // both halves read before writing: y may be x
+  act_loadv<VS>(x + base + HALF, xb);
 #pragma unroll
-    for (int e = 0; e < VS; ++e) {
-      ya[e] = __fsub_rn(__fmul_rn(xa[e], c[e]), __fmul_rn(xb[e], s[e]));
-      yb[e] = __fadd_rn(__fmul_rn(xb[e], c[e]), __fmul_rn(xa[e], s[e]));
-    }
-    act_storev<VS>(y + base, ya);
-    act_storev<VS>(y + base + HALF, yb);
+  for (int e = 0; e < VS; ++e) {
+    ya[e] = __fsub_rn(__fmul_rn(xa[e], c[e]), __fmul_rn(xb[e], s[e]));
+    yb[e] = __fadd_rn(__fmul_rn(xb[e], c[e]), __fmul_rn(xa[e], s[e]));
   }
+  act_storev<VS>(y + base, ya);
+  act_storev<VS>(y + base + HALF, yb);
 }
 )cuda";
 
@@ -96,6 +97,7 @@ Result<KernelSource> generateRope(const OpDesc &desc) {
   ks.grid = fb::GridKind::Elements;
   ks.block = kBlock;
   ks.rowsPerBlock = static_cast<int>(vs); // slots per thread
+  ks.tileN = 1; // a thread per head (0, older kernels: a thread loops over heads)
   std::string secTag;
   for (int64_t sec : sections)
     secTag += "_" + std::to_string(sec);

@@ -329,7 +329,8 @@ Status Planner::rope(Launch &l) {
     return error("x has shape " + shapeStr(x.shape) + ", output " + shapeStr(out_.shape));
   l.args.d[0] = S;
   l.args.f[0] = f32Attr(0);
-  return elements(l, S * (D / 2));
+  // tile_n = 1: a thread per head; 0 (artifacts before it): per token.
+  return elements(l, S * (kernel_.tile_n() > 0 ? x.shape[1] : 1) * (D / 2));
 }
 
 Status Planner::attention(Launch &l) {

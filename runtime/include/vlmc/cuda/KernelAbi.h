@@ -57,7 +57,8 @@
 // memory = Kernel.shared_bytes, never above 48 KiB so no attribute is needed):
 //   Rows        grid.x = ceil(rows / rows_per_block)
 //   Elements    grid.x = ceil(elements / (block * elements per thread)), the
-//               elements per thread being Kernel.rows_per_block
+//               elements per thread being Kernel.rows_per_block (Rope: the
+//               elements are S x D/2 slots, times the heads when tile_n = 1)
 //   Tiles       the matmul family. M > kGemvMaxRows: grid = (ceil(N / tile_n),
 //               ceil(M / tile_m)); M <= kGemvMaxRows (decode): the kernel's
 //               GEMV path, grid.x = ceil(N / rows_per_block)

@@ -296,6 +296,32 @@ TEST(CodegenPlanLaunch, ArgMaxGivesOneIndexPerRow) {
                    .launch.isOk());
 }
 
+// A thread per (token, head, 4 slots): a decode step's one token still gets
+// H x more threads. Kernels of older artifacts (tile_n 0) loop over heads.
+TEST(CodegenPlanLaunch, RopeSpreadsHeadsOverThreads) {
+  OpDesc d;
+  d.code = OpCode::Rope;
+  d.heads = 12;
+  d.headDim = 128;
+  d.f32Attrs = {1000000.0f};
+  d.i64Attrs = {16, 24, 24};
+  const std::vector<DeviceTensor> in = {tensor(1, DType::BF16, {512, 12, 128}),
+                                        tensor(2, DType::I32, {3, 512})};
+  Planned p = plan(d, in, tensor(3, DType::BF16, {512, 12, 128}));
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.kernel.tileN, 1);
+  EXPECT_EQ(p.launch->grid[0], unsigned(512 * 12 * 64 / 4 / 256));
+  EXPECT_EQ(p.launch->args.d[0], 512);
+
+  KernelSource older = p.kernel;
+  older.tileN = 0;
+  FlatOp flat(d, older, ids(in));
+  Result<Launch> l = cuda::planLaunch(flat.op(), flat.kernel(), in,
+                                      tensor(3, DType::BF16, {512, 12, 128}));
+  ASSERT_TRUE(l.isOk()) << l.status().message();
+  EXPECT_EQ(l->grid[0], unsigned(512 * 64 / 4 / 256));
+}
+
 TEST(CodegenPlanLaunch, KvCacheWriteIsInPlace) {
   OpDesc d;
   d.code = OpCode::KVCacheWrite;
