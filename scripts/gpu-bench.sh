@@ -2,7 +2,8 @@
 # Runs on the GPU machine, from gpu-bundle/ (scripts/gpu-bundle.sh bench):
 #   ours   vlm-bench on Qwen2-VL-2B-shaped artifacts (synthetic weights) in
 #          bf16, affine-4, nvfp4 -qa and mxfp8 -qa, with and without CUDA
-#          graphs, a per-kernel profile of each, bf16 without vlm-fuse-ops
+#          graphs, a per-kernel profile of each, bf16 with a 1280x720 image
+#          (vision encoder and image prefill), bf16 without vlm-fuse-ops
 #          (--no-fusion), and TinyStories-656K
 #   fast   peer_fast_decode.py: a torch.compile static-cache decoder, bf16
 #          and int4, same prompt and generation lengths
@@ -46,6 +47,8 @@ for what in "$@"; do
       { echo "== qwen2-vl-2b $mode"; "$bin/vlm-bench" --model "$a" --prompt-tokens "$prompt" \
           --gen-tokens 32 --repeats 1 --profile --top 14; } >> "$logs/profiles.txt" 2>&1
     done
+    a=$art/qwen2-vl-2b.bf16.cuda.vlmc
+    bench "2b-bf16-image" --model "$a" --image 1280x720 --prompt-tokens 64 --gen-tokens 64 --repeats 3
     a=$art/qwen2-vl-2b.bf16-unfused.cuda.vlmc
     [[ -f $a ]] && bench "2b-bf16-unfused" --model "$a" --prompt-tokens "$prompt" --gen-tokens "$gen" --repeats 3
     a=$art/tinystories-656k.cuda.vlmc

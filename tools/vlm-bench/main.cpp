@@ -2,6 +2,7 @@
 // was compiled for, and for CUDA artifacts the device time of every kernel
 // with its achieved bandwidth and arithmetic rate.
 #include "vlmc/exec/Model.h"
+#include "vlmc/generate/ImageInputs.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <regex>
 
 using namespace vlmc;
 
@@ -33,15 +35,32 @@ double median(std::vector<double> v) {
 }
 
 struct Timed {
-  double prefillSeconds = 0, decodeSeconds = 0;
+  double imageSeconds = 0, prefillSeconds = 0, decodeSeconds = 0;
   int64_t graphReplays = 0;
   int64_t deviceBytes = -1; // in use at the end of the run (CUDA)
 };
 
+// A deterministic test card of `width` x `height` pixels (gradients, so the
+// image processor's resize and normalization see varied values).
+image::RgbImage testCard(int width, int height) {
+  image::RgbImage img(width, height);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      uint8_t *p = img.at(x, y);
+      p[0] = uint8_t(x * 255 / std::max(1, width - 1));
+      p[1] = uint8_t(y * 255 / std::max(1, height - 1));
+      p[2] = uint8_t((x + y) % 256);
+    }
+  return img;
+}
+
 // One prefill of `prompt` and `genTokens` greedy decode steps in a fresh
-// session. With `profile`, the kernel timings of each phase are returned.
+// session; with `images`, the vision encoder runs first (its own phase) and
+// the prompt holds their image tokens. With `profile`, the kernel timings of
+// the prefill (vision encoder included) and decode phases are returned.
 Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::SessionOptions &options,
-                      const std::vector<int32_t> &prompt, int64_t genTokens, bool profile,
+                      const std::vector<int32_t> &prompt, const generate::PreparedImages &images,
+                      int64_t genTokens, bool profile,
                       std::vector<exec::KernelTiming> *prefillKernels,
                       std::vector<exec::KernelTiming> *decodeKernels) {
   Result<std::unique_ptr<exec::Session>> session = exec::Session::create(m, options);
@@ -51,10 +70,19 @@ Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::Session
   if (profile)
     VLMC_RETURN_IF_ERROR(s.profileKernels());
   auto t0 = std::chrono::steady_clock::now();
-  Result<exec::TensorRef> logits = s.prefill(prompt);
+  exec::TensorRef embeddings;
+  if (!images.inputs.empty()) {
+    Result<exec::TensorRef> encoded = s.encodeImages(images.inputs);
+    if (!encoded)
+      return encoded.status();
+    embeddings = *encoded;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  Result<exec::TensorRef> logits =
+      s.prefill(prompt, images.inputs.empty() ? nullptr : &embeddings, images.inputs);
   if (!logits)
     return logits.status();
-  auto t1 = std::chrono::steady_clock::now();
+  auto t2 = std::chrono::steady_clock::now();
   if (profile) {
     *prefillKernels = s.kernelTimings();
     VLMC_RETURN_IF_ERROR(s.profileKernels());
@@ -67,10 +95,10 @@ Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::Session
       return step.status();
     next = *step;
   }
-  auto t2 = std::chrono::steady_clock::now();
+  auto t3 = std::chrono::steady_clock::now();
   if (profile)
     *decodeKernels = s.kernelTimings();
-  Timed timed{seconds(t0, t1), seconds(t1, t2), s.graphReplays()};
+  Timed timed{seconds(t0, t1), seconds(t1, t2), seconds(t2, t3), s.graphReplays()};
   if (m->target() == "cuda") {
     Result<int64_t> used = s.deviceMemoryInUse();
     if (!used)
@@ -124,15 +152,22 @@ void printKernels(const char *phase, const std::vector<exec::KernelTiming> &kern
 int main(int argc, char **argv) {
   CLI::App app{"vlm-bench: measure prefill and decode throughput of a compiled model.\n"
                "Random prompt tokens, greedy decoding; times are wall-clock per phase "
-               "(each decode step ends when its logits are on the host), the median of "
-               "--repeats runs after one warm-up run. For CUDA artifacts, --profile adds "
-               "the device time of every kernel (CUDA events, one extra eager run)."};
+               "(each decode step ends when its token is on the host), the median of "
+               "--repeats runs after one warm-up run. With --image WxH a generated "
+               "test card of that size goes through the model's image processor and "
+               "vision encoder first (timed as its own phase) and its image tokens lead "
+               "the prompt. For CUDA artifacts, --profile adds the device time of every "
+               "kernel (CUDA events, one extra eager run)."};
   std::string model;
   int64_t promptTokens = 128, genTokens = 64;
   int threads = 0, repeats = 3;
   size_t top = 15;
   bool json = false, noGraphs = false, profile = false;
+  std::string imageSize;
   app.add_option("--model", model, "Artifact (.vlmc)")->required();
+  app.add_option("--image", imageSize,
+                 "Also encode a generated WIDTHxHEIGHT image (e.g. 1280x720) and prefill its "
+                 "image tokens before the prompt");
   app.add_option("--prompt-tokens", promptTokens, "Prompt length (random tokens)")
       ->check(CLI::PositiveNumber);
   app.add_option("--gen-tokens", genTokens, "Tokens to decode")->check(CLI::PositiveNumber);
@@ -152,6 +187,15 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "vlm-bench: error: %s\n", s.message().c_str());
     return 1;
   };
+  int imageWidth = 0, imageHeight = 0;
+  if (!imageSize.empty()) {
+    std::smatch match;
+    if (!std::regex_match(imageSize, match, std::regex("([0-9]{1,5})x([0-9]{1,5})")) ||
+        (imageWidth = std::stoi(match[1])) < 1 || (imageHeight = std::stoi(match[2])) < 1 ||
+        imageWidth > 16384 || imageHeight > 16384)
+      return fail(invalidArgument("--image takes WIDTHxHEIGHT with sides from 1 to 16384, got '" +
+                                  imageSize + "'"));
+  }
   Result<std::shared_ptr<exec::Model>> loaded = exec::Model::load(model);
   if (!loaded)
     return fail(loaded.status());
@@ -178,32 +222,50 @@ int main(int argc, char **argv) {
       if (t == *m->config().imageTokenId)
         t = 0;
 
+  generate::PreparedImages images;
+  int64_t imageTokens = 0;
+  if (imageWidth > 0) {
+    if (!m->config().vision || !m->config().imageTokenId)
+      return fail(invalidArgument("--image: this model has no vision encoder"));
+    Result<generate::PreparedImages> prepared =
+        generate::prepareImages(*m, {testCard(imageWidth, imageHeight)});
+    if (!prepared)
+      return fail(prepared.status());
+    images = std::move(*prepared);
+    imageTokens = images.imageTokens[0];
+    prompt.insert(prompt.begin(), size_t(imageTokens), int32_t(*m->config().imageTokenId));
+  }
+  const int64_t prefillTokens = int64_t(prompt.size());
+
   exec::SessionOptions options;
-  options.maxContext = promptTokens + genTokens + 1;
+  options.maxContext = prefillTokens + genTokens + 1;
   options.numThreads = threads;
   options.cudaGraphs = !noGraphs;
   options.prefillLastLogitsOnly = true; // as generation does
-  std::vector<double> prefillTimes, decodeTimes;
+  std::vector<double> imageTimes, prefillTimes, decodeTimes;
   int64_t replays = 0, deviceBytes = -1;
   std::vector<exec::KernelTiming> prefillKernels, decodeKernels;
   for (int r = 0; r <= repeats; ++r) {
-    Result<Timed> t = runOnce(m, options, prompt, genTokens, false, nullptr, nullptr);
+    Result<Timed> t = runOnce(m, options, prompt, images, genTokens, false, nullptr, nullptr);
     if (!t)
       return fail(t.status());
     if (r == 0)
       continue; // warm-up: first allocations, caches, clocks
+    imageTimes.push_back(t->imageSeconds);
     prefillTimes.push_back(t->prefillSeconds);
     decodeTimes.push_back(t->decodeSeconds);
     replays = t->graphReplays;
     deviceBytes = std::max(deviceBytes, t->deviceBytes);
   }
   if (profile) {
-    Result<Timed> t = runOnce(m, options, prompt, genTokens, true, &prefillKernels, &decodeKernels);
+    Result<Timed> t =
+        runOnce(m, options, prompt, images, genTokens, true, &prefillKernels, &decodeKernels);
     if (!t)
       return fail(t.status());
   }
-  double prefill = median(prefillTimes), decode = median(decodeTimes);
-  double prefillTps = double(promptTokens) / prefill, decodeTps = double(genTokens) / decode;
+  double imageEncode = median(imageTimes), prefill = median(prefillTimes),
+         decode = median(decodeTimes);
+  double prefillTps = double(prefillTokens) / prefill, decodeTps = double(genTokens) / decode;
   if (json) {
     nlohmann::json out = {{"model", model},
                           {"backend", m->target()},
@@ -211,9 +273,14 @@ int main(int argc, char **argv) {
                           {"prompt_tokens", promptTokens},
                           {"gen_tokens", genTokens},
                           {"prefill_tps", prefillTps},
-                          {"time_to_first_token_s", prefill},
+                          {"time_to_first_token_s", imageEncode + prefill},
                           {"decode_tps", decodeTps},
                           {"peak_memory_bytes", peakRssBytes()}};
+    if (imageTokens > 0) {
+      out["image"] = imageSize;
+      out["image_tokens"] = imageTokens;
+      out["image_encode_s"] = imageEncode;
+    }
     if (cuda) {
       out["cuda_graphs"] = !noGraphs;
       out["decode_graph_replays"] = replays;
@@ -237,8 +304,17 @@ int main(int argc, char **argv) {
   else
     std::printf("backend %s, %d thread(s), median of %d runs\n", m->target().c_str(), threads,
                 repeats);
-  std::printf("prefill: %lld tokens in %.4f s = %.1f tokens/s (time to first token)\n",
-              (long long)promptTokens, prefill, prefillTps);
+  if (imageTokens > 0) {
+    std::printf("image:   %s encoded into %lld tokens in %.4f s\n", imageSize.c_str(),
+                (long long)imageTokens, imageEncode);
+    std::printf("prefill: %lld tokens (%lld image, %lld text) in %.4f s = %.1f tokens/s "
+                "(time to first token %.4f s)\n",
+                (long long)prefillTokens, (long long)imageTokens, (long long)promptTokens, prefill,
+                prefillTps, imageEncode + prefill);
+  } else {
+    std::printf("prefill: %lld tokens in %.4f s = %.1f tokens/s (time to first token)\n",
+                (long long)promptTokens, prefill, prefillTps);
+  }
   std::printf("decode:  %lld tokens in %.4f s = %.1f tokens/s\n", (long long)genTokens, decode,
               decodeTps);
   std::printf("peak host memory (RSS): %.1f MiB\n", double(peakRssBytes()) / (1 << 20));

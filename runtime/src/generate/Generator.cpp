@@ -1,4 +1,5 @@
 #include "vlmc/generate/Generator.h"
+#include "vlmc/generate/ImageInputs.h"
 
 #include "vlmc/chat/ChatTemplate.h"
 #include "vlmc/image/Idefics3.h"
@@ -175,55 +176,15 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
     return text.status();
 
   // Images: preprocess, expand the placeholders, encode.
-  std::vector<exec::ImageInput> inputs;
+  Result<PreparedImages> prepared = prepareImages(*model_, request.images);
+  if (!prepared)
+    return prepared.status();
+  std::vector<exec::ImageInput> &inputs = prepared->inputs;
   if (!request.images.empty()) {
-    auto file = [&](const char *name) { return model_->file(name); };
-    std::optional<std::string_view> processor = file("preprocessor_config.json");
-    if (!processor)
-      processor = file("processor_config.json");
-    if (!processor)
-      return notFound("the model embeds no image processor config");
-    if (config.family == model::Family::kIdefics3) {
-      Result<image::Idefics3ProcessorConfig> cfg =
-          image::parseIdefics3ProcessorConfig(*processor);
-      if (!cfg)
-        return cfg.status();
-      // Real SmolVLM keeps image_seq_len in processor_config.json.
-      if (std::optional<std::string_view> extra = file("processor_config.json")) {
-        nlohmann::json j = nlohmann::json::parse(*extra, nullptr, false);
-        if (j.is_object() && j.contains("image_seq_len") && j["image_seq_len"].is_number_integer())
-          cfg->imageSeqLen = j["image_seq_len"].get<int>();
-      }
-      std::vector<image::Idefics3Image> processed;
-      for (const image::RgbImage &img : request.images) {
-        Result<image::Idefics3Image> p = image::processIdefics3(img, *cfg);
-        if (!p)
-          return p.status();
-        exec::ImageInput in;
-        in.pixels = p->pixelValues;
-        in.tiles = p->tiles;
-        in.pixelMask = p->pixelMask;
-        inputs.push_back(std::move(in));
-        processed.push_back(std::move(*p));
-      }
-      text = image::expandIdefics3Prompt(*text, processed, cfg->imageSeqLen);
-    } else {
-      Result<image::QwenProcessorConfig> cfg = image::parseQwenProcessorConfig(*processor);
-      if (!cfg)
-        return cfg.status();
-      std::vector<int64_t> counts;
-      for (const image::RgbImage &img : request.images) {
-        Result<image::QwenImage> p = image::processQwen(img, *cfg);
-        if (!p)
-          return p.status();
-        exec::ImageInput in;
-        in.pixels = std::move(p->pixelValues);
-        in.grid = {p->grid.t, p->grid.h, p->grid.w};
-        inputs.push_back(std::move(in));
-        counts.push_back(p->numImageTokens);
-      }
-      text = expandPlaceholders(*text, "<|image_pad|>", counts);
-    }
+    if (config.family == model::Family::kIdefics3)
+      text = image::expandIdefics3Prompt(*text, prepared->idefics3, prepared->imageSeqLen);
+    else
+      text = expandPlaceholders(*text, "<|image_pad|>", prepared->imageTokens);
     if (!text)
       return text.status();
   }
