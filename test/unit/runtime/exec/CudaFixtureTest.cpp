@@ -223,7 +223,19 @@ TEST_P(CudaFixtureTest, MatchesReference) {
 // launches (none does today; the tolerance leaves room for one that would).
 // Positions and the KV length change every step, so a graph that read stale
 // inputs would diverge at once.
-class CudaGraphTest : public ::testing::TestWithParam<std::string> {};
+class CudaGraphTest : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    if (cudaDir().empty())
+      GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
+    artifact = cudaDir() + "/" + GetParam() + ".cuda.vlmc";
+    if (std::FILE *f = std::fopen(artifact.c_str(), "rb"))
+      std::fclose(f);
+    else
+      GTEST_SKIP() << artifact << " is not in this bundle";
+  }
+  std::string artifact;
+};
 
 std::vector<std::vector<float>> decodeSteps(const std::string &artifact,
                                             const std::vector<int32_t> &prompt, bool graphs,
@@ -260,13 +272,6 @@ std::vector<std::vector<float>> decodeSteps(const std::string &artifact,
 }
 
 TEST_P(CudaGraphTest, ReplayedDecodeMatchesEagerDecode) {
-  if (cudaDir().empty())
-    GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
-  const std::string artifact = cudaDir() + "/" + GetParam() + ".cuda.vlmc";
-  if (std::FILE *f = std::fopen(artifact.c_str(), "rb"))
-    std::fclose(f);
-  else
-    GTEST_SKIP() << artifact << " is not in this bundle";
   const std::vector<int32_t> prompt = {1, 5, 9, 13, 17, 21, 25, 29};
   constexpr int kSteps = 24;
   int64_t eagerReplays = 0, graphReplays = 0;
@@ -298,13 +303,6 @@ TEST_P(CudaGraphTest, ReplayedDecodeMatchesEagerDecode) {
 // after each replayed graph) follows the tokens the host picks from eager
 // logits: the first index of the largest logit, so bf16 ties agree too.
 TEST_P(CudaGraphTest, GreedyPickOnTheDeviceMatchesTheHost) {
-  if (cudaDir().empty())
-    GTEST_SKIP() << "VLMC_TEST_CUDA_ARTIFACTS not set (scripts/gpu-check.sh sets it)";
-  const std::string artifact = cudaDir() + "/" + GetParam() + ".cuda.vlmc";
-  if (std::FILE *f = std::fopen(artifact.c_str(), "rb"))
-    std::fclose(f);
-  else
-    GTEST_SKIP() << artifact << " is not in this bundle";
   const std::vector<int32_t> prompt = {1, 5, 9, 13, 17, 21, 25, 29};
   constexpr int kSteps = 24;
   int64_t replays = 0;
