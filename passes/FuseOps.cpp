@@ -76,6 +76,24 @@ struct FuseGatedActivation : OpRewritePattern<MulOp> {
   }
 };
 
+// kv_cache_write(rope(x)) -> rope_kv_cache_write(x) when the rotated rows
+// have no other user: they go straight into the cache.
+struct FuseRopeKVCacheWrite : OpRewritePattern<KVCacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(KVCacheWriteOp write, PatternRewriter &rewriter) const override {
+    auto rope = write.getUpdate().getDefiningOp<RopeOp>();
+    if (!rope || !rope->hasOneUse())
+      return rewriter.notifyMatchFailure(write, "the update is not a single-use vlm.rope");
+    rewriter.setInsertionPoint(write);
+    rewriter.replaceOpWithNewOp<RopeKVCacheWriteOp>(
+        write, write.getType(), rope.getInput(), rope.getPositions(), write.getCache(),
+        write.getOffset(), rope.getThetaAttr(), rope.getSectionsAttr(), rope.getAxialAttr());
+    rewriter.eraseOp(rope);
+    return success();
+  }
+};
+
 struct FuseOpsPass : mlir::vlm::impl::VlmFuseOpsBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -88,5 +106,5 @@ struct FuseOpsPass : mlir::vlm::impl::VlmFuseOpsBase<FuseOpsPass> {
 } // namespace
 
 void mlir::vlm::populateFuseOpsPatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseAddRmsNorm, FuseGatedActivation>(patterns.getContext());
+  patterns.add<FuseAddRmsNorm, FuseGatedActivation, FuseRopeKVCacheWrite>(patterns.getContext());
 }

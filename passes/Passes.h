@@ -22,7 +22,8 @@ namespace mlir::vlm {
 /// Ops in other modes are not matched; the pass diagnoses them.
 void populateQuantizeActivationsPatterns(RewritePatternSet &patterns);
 
-/// rms_norm(add) -> add_rms_norm, mul(activation, x) -> gated_activation.
+/// rms_norm(add) -> add_rms_norm, mul(activation, x) -> gated_activation,
+/// kv_cache_write(rope) -> rope_kv_cache_write.
 void populateFuseOpsPatterns(RewritePatternSet &patterns);
 
 struct ActivationQuantizationPipelineOptions

@@ -71,7 +71,10 @@ def VlmFuseOps : Pass<"vlm-fuse-ops"> {
     * `vlm.rms_norm(vlm.add(a, b))` becomes `vlm.add_rms_norm(a, b)`, whose
       `sum` result replaces the add for its other users (the residual stream);
     * `vlm.mul(vlm.activation(g), u)` becomes `vlm.gated_activation(g, u)`
-      when the activation has no other user (SwiGLU / GeGLU MLPs).
+      when the activation has no other user (SwiGLU / GeGLU MLPs);
+    * `vlm.kv_cache_write(vlm.rope(k), cache, offset)` becomes
+      `vlm.rope_kv_cache_write(k, cache, offset)` when the rotated keys have
+      no other user (the decode step's keys).
 
     The fused op is placed where it dominates every user; a pair that has no
     such place is left alone.

@@ -114,6 +114,18 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
               d.flags |= artifact::kFlagAxial;
             return true;
           })
+          .Case([&](RopeKVCacheWriteOp r) {
+            d.code = fb::OpCode::RopeKVCacheWrite;
+            d.heads = typeOf(r.getUpdate()).getDimSize(1);
+            d.kvHeads = d.heads;
+            d.headDim = typeOf(r.getUpdate()).getDimSize(2);
+            d.f32Attrs = {r.getTheta().convertToFloat()};
+            if (auto sections = r.getSections())
+              d.i64Attrs.assign(sections->begin(), sections->end());
+            if (r.getAxial())
+              d.flags |= artifact::kFlagAxial;
+            return true;
+          })
           .Case([&](AttentionOp a) {
             d.code = fb::OpCode::Attention;
             d.heads = typeOf(a.getQuery()).getDimSize(1);

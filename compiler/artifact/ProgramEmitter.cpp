@@ -224,6 +224,15 @@ private:
                 flags |= artifact::kFlagAxial;
               return success();
             })
+            .Case([&](RopeKVCacheWriteOp r) {
+              code = fb::OpCode::RopeKVCacheWrite;
+              f32s = {r.getTheta().convertToFloat()};
+              if (auto sections = r.getSections())
+                i64s.assign(sections->begin(), sections->end());
+              if (r.getAxial())
+                flags |= artifact::kFlagAxial;
+              return success();
+            })
             .Case([&](AttentionOp a) {
               code = fb::OpCode::Attention;
               fixed({a.getQuery(), a.getKey(), a.getValue(), a.getSegmentStarts(),

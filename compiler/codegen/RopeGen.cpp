@@ -1,4 +1,5 @@
-// Rope: rotate-half RoPE on x [S, H, D] (1-D, M-RoPE sections, axial 2-D).
+// Rope: rotate-half RoPE on x [S, H, D] (1-D, M-RoPE sections, axial 2-D);
+// RopeKVCacheWrite: the same, written into a KV cache at an offset.
 //
 // The inverse frequencies are computed here, on the host, with exactly the
 // CPU backend's expression (1 / pow(theta, float(2j) / float(n)) in fp32)
@@ -35,7 +36,15 @@ const char *kRopeText = R"cuda(
     sincosf(__fmul_rn(p, cfg::INV[i]), &s[e], &c[e]);
   }
   const act_t *x = (const act_t *)a.p[1];
+#if VLM_CACHE
+  // RopeKVCacheWrite: the rotated rows land in the cache (p[0] == p[3]) at
+  // the device-side offset p[4]; d[1] = cache rows, d[2] = 1 for an i64 offset.
+  const i64 off = a.d[2] ? *(const i64 *)a.p[4] : (i64)*(const int *)a.p[4];
+  if (off + tok < 0 || off + tok >= a.d[1]) return; // the runtime checks offsets on the host
+  act_t *y = (act_t *)a.p[0] + off * (i64)cfg::H * cfg::D;
+#else
   act_t *y = (act_t *)a.p[0];
+#endif
   const i64 base = row * cfg::D + i0;
   float xa[VS], xb[VS], ya[VS], yb[VS];
   act_loadv<VS>(x + base, xa); // both halves read before writing: y may be x
@@ -107,11 +116,13 @@ Result<KernelSource> generateRope(const OpDesc &desc) {
   std::memcpy(&thetaBits, &theta, sizeof thetaBits);
   char thetaHex[16];
   std::snprintf(thetaHex, sizeof thetaHex, "%08x", thetaBits);
-  ks.name = "vlm_rope_h" + std::to_string(desc.heads) + "_d" + std::to_string(D) + "_t" +
+  const bool cache = desc.code == fb::OpCode::RopeKVCacheWrite;
+  ks.name = std::string(cache ? "vlm_rope_kv_write_h" : "vlm_rope_h") + std::to_string(desc.heads) + "_d" + std::to_string(D) + "_t" +
             thetaHex + (sections.empty() ? "" : (axial ? "_axial" : "_mrope") + secTag) + "_" +
             dtypeTag(desc.dtype);
 
   std::string s = prelude(desc.dtype);
+  s += std::string("#define VLM_CACHE ") + (cache ? "1" : "0") + "\n";
   s += "namespace cfg {\n";
   s += constant("int", "H", desc.heads);
   s += constant("int", "D", D);

@@ -418,6 +418,54 @@ CaseSpec ropeCase(DType dt, int64_t S, int64_t H, int64_t D, float theta,
               }, seed);
 }
 
+// RoPE written into a KV cache at an offset (a device scalar, i32 or i64):
+// the cache's other rows must come back untouched.
+CaseSpec ropeKvWriteCase(DType dt, int64_t S, int64_t T, int64_t H, int64_t D,
+                         std::vector<int64_t> sections, int64_t offset, bool offset64,
+                         uint64_t seed) {
+  const float theta = 1000000.0f;
+  return spec("RopeKVCacheWrite",
+              "S=" + std::to_string(S) + " T=" + std::to_string(T) + " H=" + std::to_string(H) +
+                  " D=" + std::to_string(D) + (sections.empty() ? "" : " mrope") +
+                  " offset=" + std::to_string(offset) + (offset64 ? " (i64)" : ""),
+              dt, [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
+                Case c;
+                c.desc.code = OpCode::RopeKVCacheWrite;
+                c.desc.dtype = dt;
+                c.desc.heads = c.desc.kvHeads = H;
+                c.desc.headDim = D;
+                c.desc.f32Attrs = {theta};
+                c.desc.i64Attrs = sections;
+                if (descOnly)
+                  return c;
+                c.outDtype = dt;
+                c.outShape = {T, H, D};
+                c.inPlace = 2;
+                c.tolerance = tolerance(dt);
+                const int64_t streams = sections.empty() ? 1 : int64_t(sections.size());
+                std::vector<float> x = rng.normal(size_t(S * H * D));
+                std::vector<float> cache = rng.normal(size_t(T * H * D));
+                std::vector<int32_t> pos(size_t(streams * S));
+                for (int32_t &p : pos)
+                  p = int32_t(rng.uniform(0, 8191));
+                c.inputs.push_back(floats(dt, {S, H, D}, x));
+                c.inputs.push_back(sections.empty() ? ints({S}, pos) : ints({streams, S}, pos));
+                c.inputs.push_back(floats(dt, {T, H, D}, cache));
+                const int64_t off64 = offset;
+                const int32_t off32 = int32_t(offset);
+                c.inputs.push_back(offset64 ? raw(DType::I64, {1}, &off64, 1)
+                                            : ints({1}, {off32}));
+                std::vector<float> rotated(x.size());
+                VLMC_RETURN_IF_ERROR(cpu::rope(x.data(), rotated.data(), S, H, D, pos.data(),
+                                               streams, sections.data(), int64_t(sections.size()),
+                                               theta, false));
+                c.expected = cache;
+                VLMC_RETURN_IF_ERROR(
+                    cpu::kvCacheWrite(rotated.data(), S, c.expected.data(), T, H, D, offset));
+                return c;
+              }, seed);
+}
+
 //===----------------------------------------------------------------------===//
 // Attention and the KV cache
 //===----------------------------------------------------------------------===//
@@ -710,6 +758,10 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
       out.push_back(kvWriteCase(dt, 1, 4096, 2, 128, off, seed));
     out.push_back(kvWriteCase(dt, 77, 4096, 2, 128, 600, seed));
     out.push_back(kvWriteCase(dt, 5, 40, 3, 5, 35, seed));
+    for (int64_t off : {0, 100, 4095})
+      out.push_back(ropeKvWriteCase(dt, 1, 4096, 2, 128, {16, 24, 24}, off, off == 100, seed));
+    out.push_back(ropeKvWriteCase(dt, 77, 4096, 2, 128, {16, 24, 24}, 600, false, seed));
+    out.push_back(ropeKvWriteCase(dt, 5, 40, 3, 6, {}, 35, true, seed));
     for (int64_t n : {1, 7, 1536, 77 * 8960 + 3})
       for (int64_t act = 0; act < 4; ++act) {
         out.push_back(elementwiseCase(OpCode::Activation, act, dt, n, seed));

@@ -96,3 +96,32 @@ func.func @shared_activation(%g: tensor<8xf32>, %u: tensor<8xf32>) -> (tensor<8x
   %m = vlm.mul %act, %u : tensor<8xf32>
   return %m, %act : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// Keys rotated only to be written into the cache: RoPE writes them there.
+// CHECK-LABEL: func.func @rope_into_cache
+// CHECK-SAME: (%[[K:.+]]: tensor<1x2x32xbf16>, %[[POS:.+]]: tensor<3x1xi32>, %[[CACHE:.+]]: tensor<64x2x32xbf16>, %[[OFF:.+]]: tensor<i32>)
+// CHECK-NOT: vlm.rope %
+// CHECK: %[[C:.+]] = vlm.rope_kv_cache_write %[[K]], %[[POS]] into %[[CACHE]] at %[[OFF]] {sections = array<i64: 4, 6, 6>, theta = 1.000000e+06 : f32}
+// CHECK: return %[[C]]
+func.func @rope_into_cache(%k: tensor<1x2x32xbf16>, %pos: tensor<3x1xi32>, %cache: tensor<64x2x32xbf16>,
+                           %off: tensor<i32>) -> tensor<64x2x32xbf16> {
+  %r = vlm.rope %k, %pos {theta = 1.0e6 : f32, sections = array<i64: 4, 6, 6>} : (tensor<1x2x32xbf16>, tensor<3x1xi32>) -> tensor<1x2x32xbf16>
+  %c = vlm.kv_cache_write %r into %cache at %off : (tensor<1x2x32xbf16>, tensor<64x2x32xbf16>, tensor<i32>) -> tensor<64x2x32xbf16>
+  return %c : tensor<64x2x32xbf16>
+}
+
+// -----
+
+// The rotated keys also feed attention directly: both ops stay.
+// CHECK-LABEL: func.func @rotated_keys_used_twice
+// CHECK: vlm.rope
+// CHECK: vlm.kv_cache_write
+// CHECK-NOT: vlm.rope_kv_cache_write
+func.func @rotated_keys_used_twice(%k: tensor<4x2x32xf32>, %pos: tensor<4xi32>, %cache: tensor<64x2x32xf32>,
+                                   %off: tensor<i32>) -> (tensor<64x2x32xf32>, tensor<4x2x32xf32>) {
+  %r = vlm.rope %k, %pos {theta = 1.0e4 : f32} : (tensor<4x2x32xf32>, tensor<4xi32>) -> tensor<4x2x32xf32>
+  %c = vlm.kv_cache_write %r into %cache at %off : (tensor<4x2x32xf32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  return %c, %r : tensor<64x2x32xf32>, tensor<4x2x32xf32>
+}

@@ -177,47 +177,53 @@ LogicalResult LayerNormOp::verify() {
                     getEpsilon().convertToFloat());
 }
 
+// RoPE's rules on the rotated rows `in`, shared by rope and
+// rope_kv_cache_write.
+static LogicalResult verifyRotary(Operation *op, RankedTensorType in, Value positions, float theta,
+                           std::optional<ArrayRef<int64_t>> sections) {
+  int64_t d = in.getDimSize(2);
+  if (mlir::vlm::detail::isStatic(d) && d % 2 != 0)
+    return op->emitOpError() << "head dim " << d << " must be even";
+  if (!(theta > 0.0f))
+    return op->emitOpError("theta must be positive");
+
+  RankedTensorType pos = tensorType(positions);
+  if (pos.getRank() == 1) {
+    if (sections)
+      return op->emitOpError("sections require positions of shape [k, S]");
+    return expectDim(op, "positions length", pos.getDimSize(0),
+                     in.getDimSize(0), "one position per token");
+  }
+  if (pos.getRank() != 2)
+    return op->emitOpError() << "positions must be [S] or [k, S], got rank "
+                         << pos.getRank();
+  if (!sections)
+    return op->emitOpError("positions of shape [k, S] need sections");
+  if (failed(expectDim(op, "positions streams", pos.getDimSize(0),
+                       sections->size(), "one position stream per section")) ||
+      failed(expectDim(op, "positions length", pos.getDimSize(1),
+                       in.getDimSize(0), "one position per token")))
+    return failure();
+  int64_t total = 0;
+  for (int64_t s : *sections) {
+    if (s <= 0)
+      return op->emitOpError() << "sections must be positive, got " << s;
+    total += s;
+  }
+  if (mlir::vlm::detail::isStatic(d) && total != d / 2)
+    return op->emitOpError() << "sections sum to " << total
+                         << " but must cover the " << d / 2
+                         << " frequencies of head dim " << d;
+  return success();
+}
+
 LogicalResult RopeOp::verify() {
   RankedTensorType in = tensorType(getInput());
   if (failed(expectHeads(*this, "input", in)))
     return failure();
   if (getResult().getType() != in)
     return emitOpError() << "result type must equal the input type " << in;
-  int64_t d = in.getDimSize(2);
-  if (detail::isStatic(d) && d % 2 != 0)
-    return emitOpError() << "head dim " << d << " must be even";
-  if (!(getTheta().convertToFloat() > 0.0f))
-    return emitOpError("theta must be positive");
-
-  RankedTensorType pos = tensorType(getPositions());
-  std::optional<ArrayRef<int64_t>> sections = getSections();
-  if (pos.getRank() == 1) {
-    if (sections)
-      return emitOpError("sections require positions of shape [k, S]");
-    return expectDim(*this, "positions length", pos.getDimSize(0),
-                     in.getDimSize(0), "one position per token");
-  }
-  if (pos.getRank() != 2)
-    return emitOpError() << "positions must be [S] or [k, S], got rank "
-                         << pos.getRank();
-  if (!sections)
-    return emitOpError("positions of shape [k, S] need sections");
-  if (failed(expectDim(*this, "positions streams", pos.getDimSize(0),
-                       sections->size(), "one position stream per section")) ||
-      failed(expectDim(*this, "positions length", pos.getDimSize(1),
-                       in.getDimSize(0), "one position per token")))
-    return failure();
-  int64_t total = 0;
-  for (int64_t s : *sections) {
-    if (s <= 0)
-      return emitOpError() << "sections must be positive, got " << s;
-    total += s;
-  }
-  if (detail::isStatic(d) && total != d / 2)
-    return emitOpError() << "sections sum to " << total
-                         << " but must cover the " << d / 2
-                         << " frequencies of head dim " << d;
-  return success();
+  return verifyRotary(*this, in, getPositions(), getTheta().convertToFloat(), getSections());
 }
 
 LogicalResult AttentionOp::verify() {
@@ -254,25 +260,38 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
-LogicalResult KVCacheWriteOp::verify() {
-  RankedTensorType cache = tensorType(getCache()), update = tensorType(getUpdate());
-  if (failed(expectHeads(*this, "cache", cache)) ||
-      failed(expectHeads(*this, "update", update)))
+// A cache write's rules, shared by kv_cache_write and rope_kv_cache_write.
+static LogicalResult verifyCacheWrite(Operation *op, Value updateValue, Value cacheValue, Type result,
+                               Value offset) {
+  RankedTensorType cache = tensorType(cacheValue), update = tensorType(updateValue);
+  if (failed(expectHeads(op, "cache", cache)) ||
+      failed(expectHeads(op, "update", update)))
     return failure();
   if (cache.getElementType() != update.getElementType())
-    return emitOpError("cache and update must share an element type");
+    return op->emitOpError("cache and update must share an element type");
   for (int64_t i = 1; i < 3; ++i)
-    if (failed(expectDim(*this, "update dim " + Twine(i), update.getDimSize(i),
+    if (failed(expectDim(op, "update dim " + Twine(i), update.getDimSize(i),
                          cache.getDimSize(i), "heads and head dim of the cache")))
       return failure();
-  if (detail::isStatic(update.getDimSize(0)) && detail::isStatic(cache.getDimSize(0)) &&
+  if (mlir::vlm::detail::isStatic(update.getDimSize(0)) && mlir::vlm::detail::isStatic(cache.getDimSize(0)) &&
       update.getDimSize(0) > cache.getDimSize(0))
-    return emitOpError() << "update of " << update.getDimSize(0)
+    return op->emitOpError() << "update of " << update.getDimSize(0)
                          << " positions does not fit a cache of "
                          << cache.getDimSize(0);
-  if (getResult().getType() != cache)
-    return emitOpError("result type must equal the cache type");
-  return expectScalarOrVector(*this, "offset", getOffset(), false);
+  if (result != cache)
+    return op->emitOpError("result type must equal the cache type");
+  return expectScalarOrVector(op, "offset", offset, false);
+}
+
+LogicalResult KVCacheWriteOp::verify() {
+  return verifyCacheWrite(*this, getUpdate(), getCache(), getResult().getType(), getOffset());
+}
+
+LogicalResult RopeKVCacheWriteOp::verify() {
+  if (failed(verifyCacheWrite(*this, getUpdate(), getCache(), getResult().getType(), getOffset())))
+    return failure();
+  return verifyRotary(*this, tensorType(getUpdate()), getPositions(),
+                      getTheta().convertToFloat(), getSections());
 }
 
 LogicalResult PixelShuffleOp::verify() {

@@ -167,6 +167,23 @@ def Vlm_KVCacheWriteOp : Vlm_Op<"kv_cache_write", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Vlm_RopeKVCacheWriteOp : Vlm_Op<"rope_kv_cache_write", [Pure]> {
+  let summary = "RoPE on new keys, written straight into the KV cache (vlm-fuse-ops)";
+  let description = [{
+    Exactly `vlm.rope` on `update` (same `positions`, `theta`, `sections`,
+    `axial`) followed by `vlm.kv_cache_write` of the rotated rows into
+    `cache` at `offset`: the decode step's rotated keys never exist apart
+    from the cache.
+  }];
+  let arguments = (ins Vlm_FloatTensorM:$update, Vlm_IndexTensor:$positions,
+                       Vlm_FloatTensorM:$cache, Vlm_IndexTensor:$offset,
+                       F32Attr:$theta, OptionalAttr<DenseI64ArrayAttr>:$sections,
+                       UnitAttr:$axial);
+  let results = (outs Vlm_FloatTensorM:$result);
+  let assemblyFormat = "$update `,` $positions `into` $cache `at` $offset attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Vlm_ActivationOp : Vlm_Op<"activation", [Pure, SameOperandsAndResultType]> {
   let summary = "Pointwise activation: silu, gelu (erf), gelu_tanh, quick_gelu";
   let arguments = (ins Vlm_FloatTensorM:$input, Vlm_ActivationKindAttr:$kind);

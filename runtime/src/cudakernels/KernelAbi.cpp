@@ -171,7 +171,8 @@ Result<Launch> Planner::plan() {
   case fb::OpCode::RmsNorm:
   case fb::OpCode::LayerNorm:
   case fb::OpCode::AddRmsNorm: s = norm(l); break;
-  case fb::OpCode::Rope: s = rope(l); break;
+  case fb::OpCode::Rope:
+  case fb::OpCode::RopeKVCacheWrite: s = rope(l); break;
   case fb::OpCode::Attention: s = attention(l); break;
   case fb::OpCode::KVCacheWrite: s = kvCacheWrite(l); break;
   case fb::OpCode::Activation:
@@ -325,8 +326,21 @@ Status Planner::rope(Launch &l) {
   if (in_[1].numel() != streams * S)
     return error("positions have shape " + shapeStr(in_[1].shape) + " but " +
                  std::to_string(streams) + " x " + std::to_string(S) + " are needed");
-  if (D % 2 != 0 || out_.numel() != x.numel())
+  if (op_.code() == fb::OpCode::RopeKVCacheWrite) { // rotated rows into the cache
+    VLMC_RETURN_IF_ERROR(requireRank(2, 3, "cache"));
+    VLMC_RETURN_IF_ERROR(require(3, "offset"));
+    VLMC_RETURN_IF_ERROR(requireInt(3, "offset", true));
+    const DeviceTensor &c = in_[2];
+    VLMC_RETURN_IF_ERROR(requireFloat(c, "cache"));
+    if (x.shape[1] != c.shape[1] || x.shape[2] != c.shape[2] || D % 2 != 0)
+      return error("update " + shapeStr(x.shape) + " does not fit cache " + shapeStr(c.shape));
+    if (out_.data != c.data)
+      return error("the output must be the cache itself (in-place write)");
+    l.args.d[1] = c.shape[0];
+    l.args.d[2] = in_[3].dtype == fb::DType::I64 ? 1 : 0;
+  } else if (D % 2 != 0 || out_.numel() != x.numel()) {
     return error("x has shape " + shapeStr(x.shape) + ", output " + shapeStr(out_.shape));
+  }
   l.args.d[0] = S;
   l.args.f[0] = f32Attr(0);
   // tile_n = 1: a thread per head; 0 (artifacts before it): per token.

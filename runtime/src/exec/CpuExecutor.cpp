@@ -88,6 +88,24 @@ int64_t scalarOf(const TensorRef &t) {
   return t.dtype == ElementType::kI64 ? *t.as<int64_t>() : *t.as<int32_t>();
 }
 
+// RoPE of x [S, H, D] into `out` with the op's theta, sections and flags
+// (Rope and RopeKVCacheWrite).
+Status rotate(const fb::Op &fop, const TensorRef &x, const TensorRef &pos, float *out) {
+  const int64_t streams = pos.shape.size() == 2 ? pos.shape[0] : 1;
+  if (x.shape.size() != 3 || pos.dtype != ElementType::kI32 ||
+      pos.numel() != streams * x.shape[0])
+    return invalidArgument("RoPE of " + shapeString(x.shape) + " needs i32 positions for " +
+                           "each token, got " + shapeString(pos.shape));
+  std::vector<int64_t> sections;
+  if (fop.i64_attrs())
+    sections.assign(fop.i64_attrs()->begin(), fop.i64_attrs()->end());
+  const float theta =
+      fop.f32_attrs() && fop.f32_attrs()->size() ? fop.f32_attrs()->Get(0) : 0.0f;
+  return cpu::rope(x.as<float>(), out, x.shape[0], x.shape[1], x.shape[2], pos.as<int32_t>(),
+                   streams, sections.data(), int64_t(sections.size()), theta,
+                   (fop.flags() & artifact::kFlagAxial) != 0);
+}
+
 } // namespace
 
 Status CpuExecutor::allocate(const Program &program, int32_t value, std::vector<int64_t> shape) {
@@ -165,6 +183,23 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
     return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
                              cache.shape[0], cache.shape[1], cache.shape[2],
                              scalarOf(in(op, 2)));
+  }
+  if (op.code == fb::OpCode::RopeKVCacheWrite) { // rotate into scratch, then write
+    const TensorRef &update = in(op, 0), &cache = in(op, 2);
+    if (update.dtype != ElementType::kF32 || cache.dtype != ElementType::kF32 ||
+        update.shape.size() != 3 || cache.shape.size() != 3 ||
+        update.shape[1] != cache.shape[1] || update.shape[2] != cache.shape[2])
+      return invalidArgument("cannot write f32 rows " + shapeString(update.shape) +
+                             " into an f32 cache " + shapeString(cache.shape));
+    slots[size_t(out)].tensor = cache;
+    const int32_t scratch = pool.acquire(update.bytes());
+    float *rotated = static_cast<float *>(pool.data(scratch));
+    Status s = rotate(*op.op, update, in(op, 1), rotated);
+    if (s.isOk())
+      s = cpu::kvCacheWrite(rotated, update.shape[0], cache.as<float>(), cache.shape[0],
+                            cache.shape[1], cache.shape[2], scalarOf(in(op, 3)));
+    pool.release(scratch);
+    return s;
   }
   VLMC_RETURN_IF_ERROR(allocate(program, out, *shape));
   if (op.code == fb::OpCode::AddRmsNorm) // the normalized rows, beside the sum
@@ -269,16 +304,8 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
     cpu::mul(out, in(op, 1).as<float>(), gate.numel(), out);
     return Status::ok();
   }
-  case fb::OpCode::Rope: {
-    const TensorRef &x = in(op, 0), &pos = in(op, 1);
-    int64_t streams = pos.shape.size() == 2 ? pos.shape[0] : 1;
-    std::vector<int64_t> sections;
-    if (fop.i64_attrs())
-      sections.assign(fop.i64_attrs()->begin(), fop.i64_attrs()->end());
-    return cpu::rope(x.as<float>(), out, x.shape[0], x.shape[1], x.shape[2],
-                     pos.as<int32_t>(), streams, sections.data(), int64_t(sections.size()),
-                     f32(0), (fop.flags() & artifact::kFlagAxial) != 0);
-  }
+  case fb::OpCode::Rope:
+    return rotate(fop, in(op, 0), in(op, 1), out);
   case fb::OpCode::Attention: {
     const TensorRef &q = in(op, 0), &k = in(op, 1), &v = in(op, 2);
     int64_t kvLength = has(op, 4) ? scalarOf(in(op, 4)) : k.shape[0];
@@ -320,6 +347,7 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
   case fb::OpCode::Parameter:
   case fb::OpCode::Reshape:
   case fb::OpCode::KVCacheWrite:
+  case fb::OpCode::RopeKVCacheWrite:
   case fb::OpCode::ArgMax:
     break; // handled by runOp or above
   }

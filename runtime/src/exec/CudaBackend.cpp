@@ -251,6 +251,8 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
   };
   if (op.code == fb::OpCode::KVCacheWrite)
     y = inputs[1]; // updated in place
+  else if (op.code == fb::OpCode::RopeKVCacheWrite)
+    y = inputs[2];
   else
     VLMC_RETURN_IF_ERROR(allocateOutput(out));
   const cuda::DeviceTensor *second = nullptr;

@@ -9,6 +9,7 @@ int aliasedInput(fb::OpCode code) {
   switch (code) {
   case fb::OpCode::Reshape: return 0;
   case fb::OpCode::KVCacheWrite: return 1; // the cache
+  case fb::OpCode::RopeKVCacheWrite: return 2;
   default: return -1;
   }
 }

@@ -79,6 +79,10 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(2))
       return dataLoss("missing input");
     return input(1);
+  case fb::OpCode::RopeKVCacheWrite:
+    if (missing(4))
+      return dataLoss("missing input");
+    return input(2);
   case fb::OpCode::SpliceImageTokens:
     if (missing(2))
       return dataLoss("missing input");

@@ -80,6 +80,22 @@ func.func @add_rms_norm_sum_type(%a: tensor<6x128xf32>, %w: tensor<128xf32>) {
 
 // -----
 
+func.func @rope_kv_cache_write_heads(%k: tensor<1x4x32xf32>, %pos: tensor<1xi32>, %cache: tensor<64x2x32xf32>, %off: tensor<i32>) {
+  // expected-error @+1 {{'vlm.rope_kv_cache_write' op update dim 1 is 4 but must be 2}}
+  %0 = vlm.rope_kv_cache_write %k, %pos into %cache at %off {theta = 1.0e4 : f32} : (tensor<1x4x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  return
+}
+
+// -----
+
+func.func @rope_kv_cache_write_positions(%k: tensor<2x2x32xf32>, %pos: tensor<3xi32>, %cache: tensor<64x2x32xf32>, %off: tensor<i32>) {
+  // expected-error @+1 {{'vlm.rope_kv_cache_write' op positions length is 3 but must be 2}}
+  %0 = vlm.rope_kv_cache_write %k, %pos into %cache at %off {theta = 1.0e4 : f32} : (tensor<2x2x32xf32>, tensor<3xi32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  return
+}
+
+// -----
+
 func.func @gated_activation_types(%g: tensor<6x256xf32>, %u: tensor<6x128xf32>) {
   // expected-error @+1 {{'vlm.gated_activation' op requires the same type for all operands and results}}
   %0 = "vlm.gated_activation"(%g, %u) {kind = #vlm.activation<silu>} : (tensor<6x256xf32>, tensor<6x128xf32>) -> tensor<6x256xf32>

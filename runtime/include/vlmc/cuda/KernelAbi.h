@@ -16,7 +16,8 @@
 // what may change between calls: pointers, dynamic sizes, float attributes.
 //
 // Pointers (args.p)
-//   p[0]      the output (for KVCacheWrite: the cache, updated in place)
+//   p[0]      the output (for KVCacheWrite and RopeKVCacheWrite: the cache,
+//             updated in place)
 //   p[1 + i]  op input i, in the order of the op's inputs (docs/dialect.md and
 //             runtime/schema/vlmc.fbs); for an absent optional input (input
 //             id -1) whatever the caller passed, never read. No op has more
@@ -43,6 +44,9 @@
 //                               kv_length is int64; f[0] = scale
 //   KVCacheWrite                d[0] = S (update rows), d[1] = T (cache rows),
 //                               d[2] = 1 when the offset is int64
+//   RopeKVCacheWrite            as Rope and KVCacheWrite: d[0] = S, d[1] = T,
+//                               d[2] = 1 when the offset is int64; f[0] = theta;
+//                               p[0] = the cache (input 2), updated in place
 //   Activation, Add, Mul,
 //   GatedActivation             d[0] = number of elements
 //   PixelShuffle                d[0] = images, d[1] = G (grid side)

@@ -111,6 +111,15 @@ std::vector<OpDesc> compileGrid() {
       }
 
     // RoPE: 1-D, M-RoPE sections, axial vision RoPE, odd half.
+    OpDesc rk;
+    rk.code = OpCode::RopeKVCacheWrite;
+    rk.dtype = dt;
+    rk.heads = rk.kvHeads = 2;
+    rk.headDim = 128;
+    rk.f32Attrs = {1000000.0f};
+    rk.i64Attrs = {16, 24, 24};
+    g.push_back(rk);
+
     OpDesc r;
     r.code = OpCode::Rope;
     r.dtype = dt;

@@ -322,6 +322,32 @@ TEST(CodegenPlanLaunch, RopeSpreadsHeadsOverThreads) {
   EXPECT_EQ(l->grid[0], unsigned(512 * 64 / 4 / 256));
 }
 
+// RoPE into the cache: the output is the cache (input 2), written in place
+// at the device-side offset; a thread per (token, head, 4 slots) as Rope.
+TEST(CodegenPlanLaunch, RopeKvCacheWriteIsInPlace) {
+  OpDesc d;
+  d.code = OpCode::RopeKVCacheWrite;
+  d.heads = d.kvHeads = 2;
+  d.headDim = 128;
+  d.f32Attrs = {1000000.0f};
+  d.i64Attrs = {16, 24, 24};
+  const std::vector<DeviceTensor> in = {
+      tensor(1, DType::BF16, {1, 2, 128}), tensor(2, DType::I32, {3, 1}),
+      tensor(3, DType::BF16, {4096, 2, 128}), tensor(4, DType::I64, {})};
+  Planned p = plan(d, in, in[2]);
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->args.p[0], in[2].data);
+  EXPECT_EQ(p.launch->args.d[0], 1);
+  EXPECT_EQ(p.launch->args.d[1], 4096);
+  EXPECT_EQ(p.launch->args.d[2], 1); // i64 offset
+  EXPECT_EQ(p.launch->grid[0], 1u);  // 2 heads x 64 slots / 4 per thread
+  // A separate output buffer, or rows that do not fit the cache, are refused.
+  EXPECT_FALSE(plan(d, in, tensor(9, DType::BF16, {4096, 2, 128})).launch.isOk());
+  std::vector<DeviceTensor> wide = in;
+  wide[0].shape = {1, 4, 128};
+  EXPECT_FALSE(plan(d, wide, in[2]).launch.isOk());
+}
+
 TEST(CodegenPlanLaunch, KvCacheWriteIsInPlace) {
   OpDesc d;
   d.code = OpCode::KVCacheWrite;
