@@ -103,22 +103,13 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
             d.f32Attrs = {n.getEpsilon().convertToFloat()};
             return true;
           })
-          .Case([&](RopeOp r) {
-            d.code = fb::OpCode::Rope;
-            d.heads = result.getDimSize(1);
-            d.headDim = result.getDimSize(2);
-            d.f32Attrs = {r.getTheta().convertToFloat()};
-            if (auto sections = r.getSections())
-              d.i64Attrs.assign(sections->begin(), sections->end());
-            if (r.getAxial())
-              d.flags |= artifact::kFlagAxial;
-            return true;
-          })
-          .Case([&](RopeKVCacheWriteOp r) {
-            d.code = fb::OpCode::RopeKVCacheWrite;
-            d.heads = typeOf(r.getUpdate()).getDimSize(1);
-            d.kvHeads = d.heads;
-            d.headDim = typeOf(r.getUpdate()).getDimSize(2);
+          .Case<RopeOp, RopeKVCacheWriteOp>([&](auto r) {
+            // The rotated rows [S, heads, headDim]: operand 0 of both.
+            const bool cache = isa<RopeKVCacheWriteOp>(op);
+            d.code = cache ? fb::OpCode::RopeKVCacheWrite : fb::OpCode::Rope;
+            d.heads = typeOf(op->getOperand(0)).getDimSize(1);
+            d.kvHeads = cache ? d.heads : 0;
+            d.headDim = typeOf(op->getOperand(0)).getDimSize(2);
             d.f32Attrs = {r.getTheta().convertToFloat()};
             if (auto sections = r.getSections())
               d.i64Attrs.assign(sections->begin(), sections->end());

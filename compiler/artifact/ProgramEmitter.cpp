@@ -215,17 +215,8 @@ private:
               f32s = {n.getEpsilon().convertToFloat()};
               return success();
             })
-            .Case([&](RopeOp r) {
-              code = fb::OpCode::Rope;
-              f32s = {r.getTheta().convertToFloat()};
-              if (auto sections = r.getSections())
-                i64s.assign(sections->begin(), sections->end());
-              if (r.getAxial())
-                flags |= artifact::kFlagAxial;
-              return success();
-            })
-            .Case([&](RopeKVCacheWriteOp r) {
-              code = fb::OpCode::RopeKVCacheWrite;
+            .Case<RopeOp, RopeKVCacheWriteOp>([&](auto r) {
+              code = isa<RopeOp>(op) ? fb::OpCode::Rope : fb::OpCode::RopeKVCacheWrite;
               f32s = {r.getTheta().convertToFloat()};
               if (auto sections = r.getSections())
                 i64s.assign(sections->begin(), sections->end());
