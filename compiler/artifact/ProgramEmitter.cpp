@@ -45,6 +45,16 @@ quant::Mode toMode(QuantMode mode) {
   llvm_unreachable("unknown mode");
 }
 
+// The index of `kernel` in the program: one entry per specialization, shared
+// by every op (and the greedy sampler) that needs it.
+int32_t internKernel(EmittedProgram &program, std::map<std::string, int32_t> &kernelIndex,
+                     codegen::KernelSource kernel) {
+  auto [it, inserted] = kernelIndex.emplace(kernel.name, int32_t(program.kernels.size()));
+  if (inserted)
+    program.kernels.push_back(std::move(kernel));
+  return it->second;
+}
+
 quant::DType floatTypeOf(ModuleOp module) {
   auto dtype = module->getAttrOfType<StringAttr>("vlm.dtype");
   if (dtype && dtype.getValue() == "bfloat16")
@@ -307,10 +317,7 @@ private:
     }
     if (kernel->grid == fb::GridKind::None)
       return -1;
-    auto [it, inserted] = kernelIndex->emplace(kernel->name, int32_t(program.kernels.size()));
-    if (inserted)
-      program.kernels.push_back(std::move(*kernel));
-    return it->second;
+    return internKernel(program, *kernelIndex, std::move(*kernel));
   }
 
   flatbuffers::FlatBufferBuilder &fbb;
@@ -353,10 +360,7 @@ static LogicalResult addGreedyKernel(ModuleOp module, EmittedProgram &program,
   if (!kernel)
     return decode.emitError() << "CUDA code generation of the greedy sampler failed: "
                               << kernel.status().message();
-  auto [it, inserted] = kernelIndex.emplace(kernel->name, int32_t(program.kernels.size()));
-  if (inserted)
-    program.kernels.push_back(std::move(*kernel));
-  program.greedyKernel = it->second;
+  program.greedyKernel = internKernel(program, kernelIndex, std::move(*kernel));
   return success();
 }
 

@@ -21,6 +21,8 @@ const char *kNormText = R"cuda(
   const int team = threadIdx.x / TS, t = threadIdx.x % TS;
   const i64 row = (i64)blockIdx.x * (256 / TS) + team;
   const bool live = row < a.d[0];
+  // Whether this thread holds vector u of a live row.
+  auto owns = [&](int u) { return live && (UPR % TS == 0 || (t + u * TS) * VW < cfg::D); };
   const act_t *x = (const act_t *)a.p[1] + row * cfg::D;
   const float eps = a.f[0];
   float v[NU][VW];
@@ -30,7 +32,7 @@ const char *kNormText = R"cuda(
 #pragma unroll
   for (int u = 0; u < NU; ++u) {
     const int idx = (t + u * TS) * VW;
-    if (live && (UPR % TS == 0 || idx < cfg::D)) {
+    if (owns(u)) {
       act_loadv<VW>(x + idx, v[u]);
 #if VLM_RESIDUAL
       act_loadv<VW>((const act_t *)a.p[2] + row * cfg::D + idx, r[u]);
@@ -55,7 +57,7 @@ const char *kNormText = R"cuda(
 #pragma unroll
     for (int u = 0; u < NU; ++u) {
       const int idx = (t + u * TS) * VW;
-      if (live && (UPR % TS == 0 || idx < cfg::D)) {
+      if (owns(u)) {
         act_loadv<VW>(w + idx, wv[u]);
 #if VLM_LAYER
         act_loadv<VW>(b + idx, bv[u]);
@@ -69,8 +71,8 @@ const char *kNormText = R"cuda(
   // DRAM round trip per vector.
 #pragma unroll
   for (int u = 0; u < NU; ++u) {
-    const int idx = (t + u * TS) * VW;
-    if (live && (UPR % TS == 0 || idx < cfg::D)) {
+    if (owns(u)) {
+      const int idx = (t + u * TS) * VW;
 #pragma unroll
       for (int e = 0; e < VW; ++e) v[u][e] = act_to_f32(f32_to_act(__fadd_rn(v[u][e], r[u][e])));
       act_storev<VW>((act_t *)a.p[0] + row * cfg::D + idx, v[u]);
@@ -88,7 +90,7 @@ const char *kNormText = R"cuda(
   float ss = 0.0f;
 #pragma unroll
   for (int u = 0; u < NU; ++u) {
-    const bool in = UPR % TS == 0 || (t + u * TS) * VW < cfg::D;
+    const bool in = owns(u);
 #pragma unroll
     for (int e = 0; e < VW; ++e) {
       const float d = in ? __fsub_rn(v[u][e], mean) : 0.0f;
@@ -110,8 +112,8 @@ const char *kNormText = R"cuda(
   act_t *y = (act_t *)a.p[VLM_RESIDUAL ? 6 : 0] + row * cfg::D;
 #pragma unroll
   for (int u = 0; u < NU; ++u) {
+    if (!owns(u)) continue;
     const int idx = (t + u * TS) * VW;
-    if (UPR % TS != 0 && idx >= cfg::D) continue;
     float wu[VW], o[VW];
     if constexpr (EARLY) {
 #pragma unroll

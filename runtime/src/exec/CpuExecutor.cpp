@@ -177,9 +177,10 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
     slots[size_t(out)].tensor = TensorRef{in(op, 0).dtype, *shape, in(op, 0).data};
     return Status::ok();
   }
+  if (op.aliasedInput >= 0) // an in-place update: the output is that input
+    slots[size_t(out)].tensor = in(op, size_t(op.aliasedInput));
   if (op.code == fb::OpCode::KVCacheWrite) {
     const TensorRef &update = in(op, 0), &cache = in(op, 1);
-    slots[size_t(out)].tensor = cache;
     return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
                              cache.shape[0], cache.shape[1], cache.shape[2],
                              scalarOf(in(op, 2)));
@@ -191,7 +192,6 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
         update.shape[1] != cache.shape[1] || update.shape[2] != cache.shape[2])
       return invalidArgument("cannot write f32 rows " + shapeString(update.shape) +
                              " into an f32 cache " + shapeString(cache.shape));
-    slots[size_t(out)].tensor = cache;
     const int32_t scratch = pool.acquire(update.bytes());
     float *rotated = static_cast<float *>(pool.data(scratch));
     Status s = rotate(*op.op, update, in(op, 1), rotated);
@@ -201,9 +201,10 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
     pool.release(scratch);
     return s;
   }
-  VLMC_RETURN_IF_ERROR(allocate(program, out, *shape));
-  if (op.code == fb::OpCode::AddRmsNorm) // the normalized rows, beside the sum
-    VLMC_RETURN_IF_ERROR(allocate(program, op.outputs[1], *shape));
+  // Every output of an op has the first one's shape (AddRmsNorm: the sum and
+  // the normalized rows).
+  for (int32_t value : op.outputs)
+    VLMC_RETURN_IF_ERROR(allocate(program, value, *shape));
   return compute(op, slots[size_t(out)].tensor);
 }
 

@@ -249,17 +249,16 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
     t.data = reinterpret_cast<void *>(pool_[size_t(*buffer)].memory.ptr());
     return Status::ok();
   };
-  if (op.code == fb::OpCode::KVCacheWrite)
-    y = inputs[1]; // updated in place
-  else if (op.code == fb::OpCode::RopeKVCacheWrite)
-    y = inputs[2];
-  else
-    VLMC_RETURN_IF_ERROR(allocateOutput(out));
-  const cuda::DeviceTensor *second = nullptr;
-  if (op.code == fb::OpCode::AddRmsNorm) { // the normalized rows, beside the sum
-    VLMC_RETURN_IF_ERROR(allocateOutput(op.outputs[1]));
-    second = &slots_[size_t(op.outputs[1])];
+  if (op.aliasedInput >= 0) { // an in-place update (the KV cache writes)
+    y = inputs[size_t(op.aliasedInput)];
+  } else {
+    // Every output has the first one's shape (AddRmsNorm: the sum and the
+    // normalized rows, the launch's second output).
+    for (int32_t value : op.outputs)
+      VLMC_RETURN_IF_ERROR(allocateOutput(value));
   }
+  const cuda::DeviceTensor *second =
+      op.outputs.size() > 1 ? &slots_[size_t(op.outputs[1])] : nullptr;
   if (fop.kernel() < 0)
     return dataLoss("op has no kernel (compile for --target cuda)");
   const fb::Kernel &info = model_.kernelInfo(size_t(fop.kernel()));

@@ -69,8 +69,10 @@ Result<Program> Program::load(const fb::Function &function) {
           return fail("an op output refers to no value");
       int alias = aliasedInput(info.code);
       if (alias >= 0 && size_t(alias) < info.inputs.size() && info.outputs.size() == 1 &&
-          info.inputs[size_t(alias)] >= 0)
+          info.inputs[size_t(alias)] >= 0) {
+        info.aliasedInput = alias;
         p.roots_[size_t(info.outputs[0])] = p.roots_[size_t(info.inputs[size_t(alias)])];
+      }
       p.ops_.push_back(std::move(info));
     }
 

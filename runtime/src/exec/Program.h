@@ -24,6 +24,9 @@ struct OpInfo {
   std::vector<int32_t> inputs; // -1 for absent optional operands
   std::vector<int32_t> outputs;
   std::string layer;
+  // Views and in-place updates (Reshape, the KV cache writes): the input
+  // whose storage the output is; -1 for ops that write fresh storage.
+  int aliasedInput = -1;
   // Storage roots whose last use is this op: released right after it.
   std::vector<int32_t> release;
 };
