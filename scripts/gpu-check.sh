@@ -50,10 +50,15 @@ if [[ $sets == *" float "* ]] && command -v compute-sanitizer >/dev/null; then
     "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*qwen2vl_tiny_ref_img_chelsea_safetensors_:Gpu/CudaGraphTest*'
   run racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \
     "$bin/vlmc_exec_tests" --gtest_filter='Gpu/*tinystories*_'
+  # The sampler leans on shared memory (bitmap, histograms, scans): every
+  # spec at a small vocabulary, under racecheck.
+  run racecheck-sampler compute-sanitizer --tool racecheck --error-exitcode 9 \
+    "$bin/vlmc-kernel-check" --filter 'N=1000 draw=0'
 fi
 echo
 echo "| check | result |"
 echo "|---|---|"
-for name in cuda-device-tests kernel-check gpu-fixtures embedded-cubins memcheck racecheck; do
+for name in cuda-device-tests kernel-check gpu-fixtures embedded-cubins memcheck racecheck \
+            racecheck-sampler; do
   [[ -n ${result[$name]:-} ]] && echo "| $name | ${result[$name]} |"
 done

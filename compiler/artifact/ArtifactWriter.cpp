@@ -130,6 +130,7 @@ LogicalResult writeArtifact(ModuleOp module, const ArtifactOptions &options,
   model.quantizeActivations = options.quantizeActivations;
   model.compilerVersion = "vlmc 0.1.0";
   model.greedyKernel = program->greedyKernel;
+  model.sampleKernel = program->sampleKernel;
   builder.setModelInfo(model);
   Status written = builder.finishToFile(path);
   if (options.progress)

@@ -340,10 +340,11 @@ static_assert(int64_t(ActivationKind::silu) == int64_t(artifact::ActivationKind:
                       int64_t(artifact::ActivationKind::kQuickGelu),
               "the dialect's and the artifact's activation numbering must agree");
 
-// The runtime samples greedily on the device with an ArgMax over the logits
-// that @decode_step returns first ([1, vocab] in the compute type).
-static LogicalResult addGreedyKernel(ModuleOp module, EmittedProgram &program,
-                                     std::map<std::string, int32_t> &kernelIndex) {
+// The runtime samples on the device: an ArgMax for greedy decoding and a
+// Sample kernel for the rest, over the logits that @decode_step returns first
+// ([1, vocab] in the compute type).
+static LogicalResult addSamplingKernels(ModuleOp module, EmittedProgram &program,
+                                        std::map<std::string, int32_t> &kernelIndex) {
   auto decode = module.lookupSymbol<func::FuncOp>("decode_step");
   if (!decode || decode.getNumResults() == 0)
     return success();
@@ -353,14 +354,21 @@ static LogicalResult addGreedyKernel(ModuleOp module, EmittedProgram &program,
       !dtype || (*dtype != fb::DType::BF16 && *dtype != fb::DType::F32))
     return success(); // sampled on the host
   codegen::OpDesc desc;
-  desc.code = fb::OpCode::ArgMax;
   desc.dtype = *dtype;
   desc.width = logits.getShape().back();
-  Result<codegen::KernelSource> kernel = codegen::generateKernel(desc);
-  if (!kernel)
-    return decode.emitError() << "CUDA code generation of the greedy sampler failed: "
-                              << kernel.status().message();
-  program.greedyKernel = internKernel(program, kernelIndex, std::move(*kernel));
+  for (fb::OpCode code : {fb::OpCode::ArgMax, fb::OpCode::Sample}) {
+    // A vocabulary whose penalty bitmap does not fit shared memory samples
+    // on the host.
+    if (code == fb::OpCode::Sample && desc.width > codegen::maxSampleVocabulary())
+      continue;
+    desc.code = code;
+    Result<codegen::KernelSource> kernel = codegen::generateKernel(desc);
+    if (!kernel)
+      return decode.emitError() << "CUDA code generation of the device sampler failed: "
+                                << kernel.status().message();
+    int32_t index = internKernel(program, kernelIndex, std::move(*kernel));
+    (code == fb::OpCode::ArgMax ? program.greedyKernel : program.sampleKernel) = index;
+  }
   return success();
 }
 
@@ -378,7 +386,7 @@ FailureOr<EmittedProgram> emitProgram(ModuleOp module, flatbuffers::FlatBufferBu
     program.functions.push_back(*f);
   }
   if (cudaKernels)
-    if (failed(addGreedyKernel(module, program, kernelIndex)))
+    if (failed(addSamplingKernels(module, program, kernelIndex)))
       return failure();
   return program;
 }

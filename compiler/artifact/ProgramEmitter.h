@@ -43,6 +43,9 @@ struct EmittedProgram {
   // CUDA target: the ArgMax kernel over the decode step's logits rows
   // (Artifact.greedy_kernel); -1 without one.
   int32_t greedyKernel = -1;
+  // CUDA target: the Sample kernel over the same logits
+  // (Artifact.sample_kernel); -1 without one.
+  int32_t sampleKernel = -1;
 };
 
 /// Fails (with a diagnostic on the offending op) on ops or types the

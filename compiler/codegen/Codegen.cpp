@@ -155,6 +155,7 @@ Result<KernelSource> generateKernel(const OpDesc &desc) {
   case fb::OpCode::PixelShuffle: return generatePixelShuffle(desc);
   case fb::OpCode::SpliceImageTokens: return generateSplice(desc);
   case fb::OpCode::ArgMax: return generateArgMax(desc);
+  case fb::OpCode::Sample: return generateSample(desc);
   }
   return invalidArgument("codegen: unknown op code " + std::to_string(int(desc.code)));
 }

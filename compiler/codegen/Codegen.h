@@ -40,7 +40,7 @@ struct OpDesc {
   // vocab means the table's rows are known at run time only (a gather over
   // activations, like Qwen2.5-VL's window order).
   // RmsNorm, LayerNorm: width = normalized dim. PixelShuffle: width = C
-  // (channels). SpliceImageTokens: width = E. ArgMax: width = the row length.
+  // (channels). SpliceImageTokens: width = E. ArgMax, Sample: width = the row length.
   // Activation/Add/Mul: unused.
   int64_t vocab = 0, width = 0;
   // Attention: q [Sq, heads, headDim], k/v [T, kvHeads, headDim].
@@ -70,6 +70,10 @@ struct KernelSource {
 };
 
 Result<KernelSource> generateKernel(const OpDesc &desc);
+
+// The largest vocabulary the Sample kernel takes (its penalty bitmap lives in
+// shared memory).
+int64_t maxSampleVocabulary();
 
 // A generated kernel compiled ahead of time for one GPU architecture.
 struct KernelCubin {

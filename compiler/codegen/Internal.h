@@ -56,5 +56,6 @@ Result<KernelSource> generateElementwise(const OpDesc &desc);
 Result<KernelSource> generateKvCacheWrite(const OpDesc &desc);
 Result<KernelSource> generatePixelShuffle(const OpDesc &desc);
 Result<KernelSource> generateArgMax(const OpDesc &desc);
+Result<KernelSource> generateSample(const OpDesc &desc);
 
 } // namespace vlmc::codegen::detail

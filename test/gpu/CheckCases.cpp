@@ -3,6 +3,7 @@
 
 #include "vlmc/cpu/Kernels.h"
 #include "vlmc/cpu/Matmul.h"
+#include "vlmc/cpu/Sampling.h"
 #include "vlmc/quant/Quant.h"
 
 #include <algorithm>
@@ -626,6 +627,78 @@ CaseSpec elementwiseCase(OpCode code, int64_t act, DType dt, int64_t n, uint64_t
   }, seed);
 }
 
+// A token drawn from the last of two rows by cpu::sampleToken's rule, with the
+// spec in the op's attributes and `draw` (53 bits) in i64_attrs[1]. The
+// "tied" logits put many tokens on the same value: the largest five (so top-k
+// cuts inside a tie) or, with top-p, all of them (so top-p cuts inside one).
+// Penalized ids repeat and stray outside the vocabulary.
+CaseSpec sampleCase(DType dt, int64_t n, const std::string &name, cpu::SamplingSpec sampling,
+                    bool tied, uint64_t draw, uint64_t seed) {
+  return spec("Sample", name + " N=" + std::to_string(n) + " draw=" + std::to_string(draw), dt,
+              [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
+                Case c;
+                c.desc.code = OpCode::Sample;
+                c.desc.dtype = dt;
+                c.desc.width = n;
+                c.desc.f32Attrs = {sampling.temperature, sampling.topP, sampling.minP,
+                                   sampling.penalty};
+                c.desc.i64Attrs = {sampling.topK, int64_t(draw)};
+                if (descOnly)
+                  return c;
+                c.outDtype = DType::I32;
+                c.outShape = {1};
+                c.tolerance = 0;
+                std::vector<float> x = rng.normal(size_t(2 * n), 3.0f);
+                float *row = x.data() + n;
+                if (tied && sampling.topP < 1.0f)
+                  std::fill(row, row + n, 0.5f);
+                else if (tied)
+                  for (int64_t k = 0; k < std::min<int64_t>(5, n); ++k)
+                    row[rng.uniform(0, n - 1)] = 12.0f;
+                std::vector<int32_t> ids;
+                for (int k = 0; k < 12; ++k)
+                  ids.push_back(int32_t(rng.uniform(0, n - 1)));
+                ids.push_back(ids[0]);
+                ids.push_back(-1);
+                ids.push_back(int32_t(n));
+                ids.push_back(int32_t(std::max_element(row, row + n) - row));
+                c.inputs.push_back(floats(dt, {2, n}, x));
+                c.inputs.push_back(ints({int64_t(ids.size())}, ids));
+                cpu::SamplingStep step;
+                step.spec = sampling;
+                step.penalized = ids.data();
+                step.penalizedCount = ids.size();
+                step.draw = draw;
+                cpu::SamplingScratch scratch;
+                c.expected = {float(cpu::sampleToken(x.data() + n, n, step, scratch))};
+                return c;
+              }, seed);
+}
+
+void addSampleCases(std::vector<CaseSpec> &out, DType dt, uint64_t seed) {
+  struct Named {
+    const char *name;
+    cpu::SamplingSpec spec;
+    bool tied;
+  };
+  const Named specs[] = {
+      {"greedy penalty=1.3", {0.0f, 1.0f, 0.0f, 1.3f, 0}, false},
+      {"T=0.7", {0.7f, 1.0f, 0.0f, 1.0f, 0}, false},
+      {"T=1 top-k=50", {1.0f, 1.0f, 0.0f, 1.0f, 50}, false},
+      {"T=0.8 top-p=0.9", {0.8f, 0.9f, 0.0f, 1.0f, 0}, false},
+      {"T=1.5 min-p=0.05", {1.5f, 1.0f, 0.05f, 1.0f, 0}, false},
+      {"T=0.6 top-k=40 top-p=0.95 min-p=0.02 penalty=1.1", {0.6f, 0.95f, 0.02f, 1.1f, 40}, false},
+      {"T=1 top-k=3 tied", {1.0f, 1.0f, 0.0f, 1.0f, 3}, true},
+      {"T=1 top-p=0.5 tied", {1.0f, 0.5f, 0.0f, 1.0f, 0}, true},
+      {"T=4 top-k=1000 top-p=0.3 penalty=0.8", {4.0f, 0.3f, 0.0f, 0.8f, 1000}, false},
+  };
+  const uint64_t draws[] = {0, (uint64_t(1) << 53) - 1, 0x0123456789ABCull, 0x1A2B3C4D5E6F7ull};
+  for (int64_t n : {151936, 49280, 1000, 37})
+    for (const Named &s : specs)
+      for (uint64_t draw : draws)
+        out.push_back(sampleCase(dt, n, s.name, s.spec, s.tied, draw, seed));
+}
+
 // The first index of each row's maximum. Rows get planted ties (the same
 // largest value twice, the later copy first in the scan of some threads) and
 // bf16 rounding makes more; one row is all -inf but one NaN-free entry.
@@ -773,6 +846,7 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
     }
     for (int64_t n : {151936, 1508, 49280, 7})
       out.push_back(argMaxCase(dt, 3, n, seed));
+    addSampleCases(out, dt, seed);
     out.push_back(pixelShuffleCase(dt, 2, 32, 768, 4, seed));
     out.push_back(pixelShuffleCase(dt, 1, 6, 3, 2, seed));
     out.push_back(spliceCase(dt, 100, 64, 1536, seed));

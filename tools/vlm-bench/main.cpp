@@ -3,6 +3,7 @@
 // with its achieved bandwidth and arithmetic rate.
 #include "vlmc/exec/Model.h"
 #include "vlmc/generate/ImageInputs.h"
+#include "vlmc/generate/Sampler.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -54,13 +55,14 @@ image::RgbImage testCard(int width, int height) {
   return img;
 }
 
-// One prefill of `prompt` and `genTokens` greedy decode steps in a fresh
+// One prefill of `prompt` and `genTokens` decode steps (greedy, or drawn with
+// `sampling` and a fixed seed, as vlm-generate does) in a fresh
 // session; with `images`, the vision encoder runs first (its own phase) and
 // the prompt holds their image tokens. With `profile`, the kernel timings of
 // the prefill (vision encoder included) and decode phases are returned.
 Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::SessionOptions &options,
                       const std::vector<int32_t> &prompt, const generate::PreparedImages &images,
-                      int64_t genTokens, bool profile,
+                      int64_t genTokens, const generate::SamplingParams &sampling, bool profile,
                       std::vector<exec::KernelTiming> *prefillKernels,
                       std::vector<exec::KernelTiming> *decodeKernels) {
   Result<std::unique_ptr<exec::Session>> session = exec::Session::create(m, options);
@@ -87,13 +89,17 @@ Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::Session
     *prefillKernels = s.kernelTimings();
     VLMC_RETURN_IF_ERROR(s.profileKernels());
   }
-  // Greedy decoding as vlm-generate does it (the pick on the device).
-  int32_t next = 0;
+  // Decoding as vlm-generate does it (the pick on the device).
+  generate::Sampler sampler(sampling);
+  std::vector<int32_t> history(1, 0);
+  history.reserve(size_t(genTokens) + 1);
   for (int64_t i = 0; i < genTokens; ++i) {
-    Result<int32_t> step = s.decodeGreedy(next);
+    Result<int32_t> step = sampler.greedy()
+                               ? s.decodeGreedy(history.back())
+                               : s.decodeSample(history.back(), sampler.next(history));
     if (!step)
       return step.status();
-    next = *step;
+    history.push_back(*step);
   }
   auto t3 = std::chrono::steady_clock::now();
   if (profile)
@@ -180,13 +186,27 @@ int main(int argc, char **argv) {
   app.add_flag("--profile", profile, "CUDA: per-kernel device time, GB/s and TFLOP/s");
   app.add_option("--top", top, "Kernels listed per phase with --profile")
       ->check(CLI::PositiveNumber);
+  generate::SamplingParams sampling;
+  sampling.seed = 0;
+  float repetitionPenalty = 1.0f;
+  app.add_option("--temperature", sampling.temperature,
+                 "Decode with sampling at this temperature instead of greedily (0)");
+  app.add_option("--top-p", sampling.topP, "Sampling: nucleus mass kept (1: off)");
+  app.add_option("--top-k", sampling.topK, "Sampling: tokens kept (0: off)");
+  app.add_option("--min-p", sampling.minP, "Sampling: drop tokens below min-p x p(max)");
+  app.add_option("--repetition-penalty", repetitionPenalty,
+                 "Sampling: penalty on the last 20 tokens (1: off)");
   app.add_flag("--json", json, "Print one JSON object");
   CLI11_PARSE(app, argc, argv);
+  if (repetitionPenalty != 1.0f)
+    sampling.repetitionPenalty = repetitionPenalty;
 
   auto fail = [](const Status &s) {
     std::fprintf(stderr, "vlm-bench: error: %s\n", s.message().c_str());
     return 1;
   };
+  if (Status valid = generate::validate(sampling); !valid.isOk())
+    return fail(valid);
   int imageWidth = 0, imageHeight = 0;
   if (!imageSize.empty()) {
     std::smatch match;
@@ -246,7 +266,8 @@ int main(int argc, char **argv) {
   int64_t replays = 0, deviceBytes = -1;
   std::vector<exec::KernelTiming> prefillKernels, decodeKernels;
   for (int r = 0; r <= repeats; ++r) {
-    Result<Timed> t = runOnce(m, options, prompt, images, genTokens, false, nullptr, nullptr);
+    Result<Timed> t =
+        runOnce(m, options, prompt, images, genTokens, sampling, false, nullptr, nullptr);
     if (!t)
       return fail(t.status());
     if (r == 0)
@@ -259,9 +280,18 @@ int main(int argc, char **argv) {
   }
   if (profile) {
     Result<Timed> t =
-        runOnce(m, options, prompt, images, genTokens, true, &prefillKernels, &decodeKernels);
+        runOnce(m, options, prompt, images, genTokens, sampling, true, &prefillKernels,
+                &decodeKernels);
     if (!t)
       return fail(t.status());
+  }
+  std::string samplingName = "greedy";
+  if (!generate::Sampler(sampling).greedy()) {
+    char text[160];
+    std::snprintf(text, sizeof text, "temperature %g, top-p %g, top-k %d, min-p %g, penalty %g",
+                  double(sampling.temperature), double(sampling.topP), sampling.topK,
+                  double(sampling.minP), double(repetitionPenalty));
+    samplingName = text;
   }
   double imageEncode = median(imageTimes), prefill = median(prefillTimes),
          decode = median(decodeTimes);
@@ -275,6 +305,7 @@ int main(int argc, char **argv) {
                           {"prefill_tps", prefillTps},
                           {"time_to_first_token_s", imageEncode + prefill},
                           {"decode_tps", decodeTps},
+                          {"decode_sampling", samplingName},
                           {"peak_memory_bytes", peakRssBytes()}};
     if (imageTokens > 0) {
       out["image"] = imageSize;
@@ -315,8 +346,8 @@ int main(int argc, char **argv) {
     std::printf("prefill: %lld tokens in %.4f s = %.1f tokens/s (time to first token)\n",
                 (long long)promptTokens, prefill, prefillTps);
   }
-  std::printf("decode:  %lld tokens in %.4f s = %.1f tokens/s\n", (long long)genTokens, decode,
-              decodeTps);
+  std::printf("decode:  %lld tokens in %.4f s = %.1f tokens/s (%s)\n", (long long)genTokens,
+              decode, decodeTps, samplingName.c_str());
   std::printf("peak host memory (RSS): %.1f MiB\n", double(peakRssBytes()) / (1 << 20));
   if (deviceBytes >= 0)
     std::printf("device memory in use at the end of a run (cuMemGetInfo): %.1f MiB\n",

@@ -203,7 +203,7 @@ Status ArtifactBuilder::seal() {
                                model_.quantizeActivations, version, files,
                                tensors, functions, kernels,
                                generatedAtLoad_ ? weightsSize_ : 0,
-                               model_.greedyKernel));
+                               model_.greedyKernel, model_.sampleKernel));
   if (options_.verify) {
     sealStatus_ = detail::verifyFlatbuffer(fbb_.GetBufferPointer(),
                                            fbb_.GetSize(), kLabel);

@@ -83,6 +83,7 @@ public:
     VLMC_RETURN_IF_ERROR(checkTensors());
     VLMC_RETURN_IF_ERROR(checkFiles());
     VLMC_RETURN_IF_ERROR(checkKernelIndex("greedy_kernel", root_.greedy_kernel()));
+    VLMC_RETURN_IF_ERROR(checkKernelIndex("sample_kernel", root_.sample_kernel()));
     return checkFunctions();
   }
 

@@ -109,6 +109,7 @@ private:
   Status pixelShuffle(Launch &l);
   Status splice(Launch &l);
   Status argMax(Launch &l);
+  Status sample(Launch &l);
 
   const fb::Op &op_;
   const fb::Kernel &kernel_;
@@ -182,6 +183,7 @@ Result<Launch> Planner::plan() {
   case fb::OpCode::PixelShuffle: s = pixelShuffle(l); break;
   case fb::OpCode::SpliceImageTokens: s = splice(l); break;
   case fb::OpCode::ArgMax: s = argMax(l); break;
+  case fb::OpCode::Sample: s = sample(l); break;
   default: s = error("no kernel for this op");
   }
   if (!s.isOk())
@@ -488,7 +490,56 @@ Status Planner::argMax(Launch &l) {
   return setGrid(l, rows);
 }
 
+Status Planner::sample(Launch &l) {
+  VLMC_RETURN_IF_ERROR(require(0, "logits"));
+  VLMC_RETURN_IF_ERROR(requireRank(1, 1, "penalized ids"));
+  VLMC_RETURN_IF_ERROR(requireInt(1, "penalized ids", /*allow64=*/false));
+  const DeviceTensor &x = in_[0];
+  if (x.dtype != fb::DType::BF16 && x.dtype != fb::DType::F32)
+    return error(std::string("the logits are ") + fb::EnumNameDType(x.dtype) +
+                 " but kernels take bf16 or f32");
+  if (out_.dtype != fb::DType::I32 || out_.numel() != 1)
+    return error("the output must be one i32 (the token), got " +
+                 std::string(fb::EnumNameDType(out_.dtype)) + " " + shapeStr(out_.shape));
+  if (x.shape.empty() || x.shape.back() <= 0)
+    return error("the logits have shape " + shapeStr(x.shape));
+  l.args.d[0] = x.numel() / x.shape.back();
+  l.args.d[2] = in_[1].numel();
+  cpu::SamplingSpec spec;
+  spec.temperature = f32Attr(0);
+  spec.topP = f32Attr(1);
+  spec.minP = f32Attr(2);
+  spec.penalty = f32Attr(3);
+  spec.topK = i64Attr(0, 0);
+  VLMC_RETURN_IF_ERROR(setSamplingArgs(l.args, spec, uint64_t(i64Attr(1, 0))));
+  return setGrid(l, 1);
+}
+
 } // namespace
+
+Status setSamplingArgs(KernelArgs &args, const cpu::SamplingSpec &spec, uint64_t draw) {
+  if (!(spec.temperature >= 0.0f) || !std::isfinite(spec.temperature))
+    return invalidArgument("sampling: temperature must be >= 0, got " +
+                           std::to_string(spec.temperature));
+  if (!(spec.topP > 0.0f && spec.topP <= 1.0f))
+    return invalidArgument("sampling: top-p must be in (0, 1], got " + std::to_string(spec.topP));
+  if (!(spec.minP >= 0.0f && spec.minP < 1.0f))
+    return invalidArgument("sampling: min-p must be in [0, 1), got " + std::to_string(spec.minP));
+  if (!(spec.penalty > 0.0f) || !std::isfinite(spec.penalty))
+    return invalidArgument("sampling: the repetition penalty must be > 0, got " +
+                           std::to_string(spec.penalty));
+  if (spec.topK < 0)
+    return invalidArgument("sampling: top-k must be >= 0, got " + std::to_string(spec.topK));
+  if (draw >= (uint64_t(1) << 53))
+    return invalidArgument("sampling: the draw has more than 53 bits");
+  args.d[1] = spec.topK;
+  args.d[3] = static_cast<long long>(draw);
+  args.f[0] = spec.temperature;
+  args.f[1] = spec.topP;
+  args.f[2] = spec.minP;
+  args.f[3] = spec.penalty;
+  return Status::ok();
+}
 
 Result<Launch> planLaunch(const fb::Op &op, const fb::Kernel &kernel,
                           const std::vector<DeviceTensor> &inputs, const DeviceTensor &output,

@@ -4,6 +4,7 @@
 
 #include "vlmc/artifact/Format.h"
 #include "vlmc/cpu/Kernels.h"
+#include "vlmc/cpu/Sampling.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -227,6 +228,21 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
       y.as<int32_t>()[r] = cpu::argMax(x.as<float>() + r * n, n);
     return Status::ok();
   }
+  if (op.code == fb::OpCode::Sample) {
+    const TensorRef &x = in(op, 0), &ids = in(op, 1);
+    if (x.dtype != ElementType::kF32 || ids.dtype != ElementType::kI32 ||
+        y.dtype != ElementType::kI32)
+      return invalidArgument("the CPU backend's sample maps f32 logits and i32 ids to an i32");
+    const int64_t n = x.shape.back();
+    cpu::SamplingStep step;
+    step.spec = {f32(0), f32(1), f32(2), f32(3), i64(0, 0)};
+    step.penalized = ids.as<int32_t>();
+    step.penalizedCount = size_t(ids.numel());
+    step.draw = uint64_t(i64(1, 0));
+    cpu::SamplingScratch scratch;
+    y.as<int32_t>()[0] = cpu::sampleToken(x.as<float>() + (x.numel() / n - 1) * n, n, step, scratch);
+    return Status::ok();
+  }
   // The CPU backend computes in f32; quantized parts and ids keep their types.
   if (y.dtype != ElementType::kF32)
     return invalidArgument(std::string("the CPU backend computes in f32, but this op produces ") +
@@ -350,6 +366,7 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
   case fb::OpCode::KVCacheWrite:
   case fb::OpCode::RopeKVCacheWrite:
   case fb::OpCode::ArgMax:
+  case fb::OpCode::Sample:
     break; // handled by runOp or above
   }
   return dataLoss("unknown op code " + std::to_string(int(op.code)));

@@ -28,6 +28,7 @@ const fb::Kernel &CudaModel::kernelInfo(size_t index) const {
 }
 
 int32_t CudaModel::greedyKernel() const { return artifact_->root().greedy_kernel(); }
+int32_t CudaModel::sampleKernel() const { return artifact_->root().sample_kernel(); }
 
 Result<std::unique_ptr<CudaModel>> CudaModel::create(const artifact::Artifact &artifact,
                                                      int ordinal) {

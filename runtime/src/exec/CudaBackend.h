@@ -38,6 +38,8 @@ public:
   const CudaLoadReport &report() const { return report_; }
   // Artifact.greedy_kernel: the ArgMax over logits rows, or -1.
   int32_t greedyKernel() const;
+  // Artifact.sample_kernel: the Sample kernel over logits rows, or -1.
+  int32_t sampleKernel() const;
 
 private:
   CudaModel() = default;

@@ -3,6 +3,7 @@
 #include "vlmc/cpu/Kernels.h"
 #include "vlmc/quant/Quant.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vlmc::exec {
@@ -204,15 +205,19 @@ Result<TensorRef> CudaSession::run(const Program &program,
   return TensorRef{ElementType::kF32, outputShape_, output_.data()};
 }
 
-Result<int32_t> CudaSession::runGreedy(const Program &program,
-                                       const std::map<std::string, TensorRef> &inputs,
-                                       CudaExecutor &executor, bool replay) {
-  const int32_t kernel = model_.greedyKernel();
+Result<int32_t> CudaSession::runPick(const Program &program,
+                                     const std::map<std::string, TensorRef> &inputs,
+                                     CudaExecutor &executor, bool replay,
+                                     const cpu::SamplingStep *step) {
+  const bool greedy = !step || step->spec.greedy();
+  const int32_t kernel = greedy ? model_.greedyKernel() : model_.sampleKernel();
   if (kernel < 0) { // an artifact without the kernel: pick on the host
     Result<TensorRef> logits = run(program, inputs, executor, replay, /*lastRowOnly=*/true);
     if (!logits)
       return logits.status();
-    return cpu::argMax(logits->as<float>(), logits->numel());
+    if (greedy)
+      return cpu::argMax(logits->as<float>(), logits->numel());
+    return cpu::sampleToken(logits->as<float>(), logits->numel(), *step, hostScratch_);
   }
   Result<ProgramState *> state = execute(program, inputs, executor, replay);
   if (!state)
@@ -220,48 +225,78 @@ Result<int32_t> CudaSession::runGreedy(const Program &program,
   const cuda::DeviceTensor &logits = (*state)->outputs[0];
   if (logits.shape.empty() || logits.shape.back() <= 0)
     return dataLoss(program.name() + " returns no logits");
-  // The last row, and one int32 for its index (a buffer kept across steps).
+  // The last row, the penalized ids and one int32 for the token (buffers
+  // kept across steps).
   const int64_t vocab = logits.shape.back(), rows = logits.numel() / vocab;
-  if (greedyInputs_.empty()) {
-    Result<cuda::DeviceBuffer> index = model_.device().allocate(256);
-    if (!index)
-      return index.status();
-    greedyIndex_ = std::move(*index);
+  if (pickToken_.empty()) {
+    Result<cuda::DeviceBuffer> token = model_.device().allocate(256);
+    if (!token)
+      return token.status();
+    pickToken_ = std::move(*token);
     greedyInputs_.resize(1);
-    greedyOutput_ = cuda::DeviceTensor{reinterpret_cast<void *>(greedyIndex_.ptr()),
-                                       fb::DType::I32, {1}};
+    sampleInputs_.resize(2);
+    sampleInputs_[1] = cuda::DeviceTensor{nullptr, fb::DType::I32, {0}};
+    pickOutput_ = cuda::DeviceTensor{reinterpret_cast<void *>(pickToken_.ptr()),
+                                     fb::DType::I32, {1}};
   }
-  cuda::DeviceTensor &row = greedyInputs_[0];
+  std::vector<cuda::DeviceTensor> &operands = greedy ? greedyInputs_ : sampleInputs_;
+  cuda::DeviceTensor &row = operands[0];
   row.data = static_cast<char *>(logits.data) +
              size_t(rows - 1) * size_t(vocab) * dtypeBytes(logits.dtype);
   row.dtype = logits.dtype;
   row.shape.assign({1, vocab});
+  if (!greedy) {
+    cuda::DeviceTensor &ids = sampleInputs_[1];
+    ids.data = nullptr;
+    ids.shape.assign({0});
+    if (step->penalizedCount > 0) {
+    const size_t bytes = step->penalizedCount * sizeof(int32_t);
+      if (penalizedIds_.size() < bytes) {
+        Result<cuda::DeviceBuffer> grown =
+            model_.device().allocate(std::max<size_t>(bytes, 256));
+        if (!grown)
+          return grown.status();
+        penalizedIds_ = std::move(*grown);
+      }
+      VLMC_RETURN_IF_ERROR(model_.device().copyToDevice(penalizedIds_, step->penalized, bytes));
+      ids.data = reinterpret_cast<void *>(penalizedIds_.ptr());
+      ids.shape.assign({int64_t(step->penalizedCount)});
+    }
+  }
+  const fb::OpCode code = greedy ? fb::OpCode::ArgMax : fb::OpCode::Sample;
   Result<cuda::Launch> launch =
-      cuda::planLaunch(greedyOp(), model_.kernelInfo(size_t(kernel)), greedyInputs_,
-                       greedyOutput_);
+      cuda::planLaunch(pickOp(code), model_.kernelInfo(size_t(kernel)), operands, pickOutput_);
   if (!launch)
     return launch.status();
+  if (!greedy)
+    VLMC_RETURN_IF_ERROR(cuda::setSamplingArgs(launch->args, step->spec, step->draw));
   void *params[] = {&launch->args};
   VLMC_RETURN_IF_ERROR(model_.device().launch(
       model_.kernel(size_t(kernel)), {launch->grid[0], launch->grid[1], launch->grid[2]},
       {launch->block, 1, 1}, launch->sharedBytes, params));
   int32_t token = 0;
-  VLMC_RETURN_IF_ERROR(model_.device().download(&token, greedyIndex_.ptr(), sizeof token));
+  VLMC_RETURN_IF_ERROR(model_.device().download(&token, pickToken_.ptr(), sizeof token));
   if (token < 0 || token >= vocab)
-    return internalError("the greedy kernel returned index " + std::to_string(token) +
+    return internalError(std::string("the ") + (greedy ? "greedy" : "sample") +
+                         " kernel returned index " + std::to_string(token) +
                          " for a vocabulary of " + std::to_string(vocab));
   return token;
 }
 
-// planLaunch reads the op's code and input ids: an ArgMax over input 0.
-const fb::Op &CudaSession::greedyOp() {
-  if (greedyOpBytes_.empty()) {
+// planLaunch reads the op's code and input ids: ArgMax over input 0; Sample
+// over input 0 with the penalized ids in input 1 (its attributes come from
+// setSamplingArgs).
+const fb::Op &CudaSession::pickOp(fb::OpCode code) {
+  std::vector<uint8_t> &bytes = pickOps_[code];
+  if (bytes.empty()) {
     flatbuffers::FlatBufferBuilder fbb;
-    std::vector<int32_t> inputs = {0}, outputs = {1};
-    fbb.Finish(fb::CreateOpDirect(fbb, fb::OpCode::ArgMax, "greedy sampling", &inputs, &outputs));
-    greedyOpBytes_.assign(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+    std::vector<int32_t> inputs = {0}, outputs = {2};
+    if (code == fb::OpCode::Sample)
+      inputs.push_back(1);
+    fbb.Finish(fb::CreateOpDirect(fbb, code, "device sampling", &inputs, &outputs));
+    bytes.assign(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   }
-  return *flatbuffers::GetRoot<fb::Op>(greedyOpBytes_.data());
+  return *flatbuffers::GetRoot<fb::Op>(bytes.data());
 }
 
 } // namespace vlmc::exec

@@ -6,6 +6,7 @@
 
 #include "CudaBackend.h"
 #include "CudaProfiler.h"
+#include "vlmc/cpu/Sampling.h"
 #include "vlmc/exec/Tensor.h"
 
 #include <map>
@@ -34,13 +35,16 @@ public:
                         CudaExecutor &executor, bool replay = false,
                         bool lastRowOnly = false);
 
-  // Runs `program` like `run`, then picks the largest logit of output 0's
-  // last row with the artifact's greedy kernel: one int32 comes back to the
-  // host instead of the logits (on artifacts without the kernel, the row is
-  // downloaded and searched on the host). Ties go to the first index.
-  Result<int32_t> runGreedy(const Program &program,
-                            const std::map<std::string, TensorRef> &inputs,
-                            CudaExecutor &executor, bool replay = false);
+  // Runs `program` like `run`, then picks a token from output 0's last row
+  // on the device: one int32 comes back to the host instead of the logits.
+  // `step` null or greedy: the first largest logit (the artifact's greedy
+  // kernel); otherwise cpu::sampleToken's rule (its sample kernel). On
+  // artifacts without the kernel, the row is downloaded and picked on the
+  // host by the same rule.
+  Result<int32_t> runPick(const Program &program,
+                          const std::map<std::string, TensorRef> &inputs,
+                          CudaExecutor &executor, bool replay,
+                          const cpu::SamplingStep *step);
 
   // Graph launches so far (runs with `replay` that did not run eagerly).
   int64_t graphReplays() const { return graphReplays_; }
@@ -77,7 +81,8 @@ private:
                                  const std::map<std::string, TensorRef> &inputs,
                                  CudaExecutor &executor, bool replay);
   Status runWithReplay(const Program &program, ProgramState &state, CudaExecutor &executor);
-  const fb::Op &greedyOp();
+  // The ArgMax/Sample op planLaunch reads (its code and inputs).
+  const fb::Op &pickOp(fb::OpCode code);
   bool sameInputs(const ProgramState &state, uint64_t generation) const;
   void rememberInputs(ProgramState &state, uint64_t generation);
 
@@ -94,11 +99,13 @@ private:
   std::vector<uint8_t> converted_, downloaded_;
   std::vector<float> output_;
   std::vector<int64_t> outputShape_;
-  // Greedy sampling on the device: the launch's operands, kept across steps.
-  std::vector<uint8_t> greedyOpBytes_;
-  std::vector<cuda::DeviceTensor> greedyInputs_;
-  cuda::DeviceTensor greedyOutput_;
-  cuda::DeviceBuffer greedyIndex_;
+  // Picking on the device: the launches' operands, kept across steps (the
+  // logits row, the penalized ids, the token).
+  std::map<fb::OpCode, std::vector<uint8_t>> pickOps_;
+  std::vector<cuda::DeviceTensor> greedyInputs_, sampleInputs_;
+  cuda::DeviceTensor pickOutput_;
+  cuda::DeviceBuffer pickToken_, penalizedIds_;
+  cpu::SamplingScratch hostScratch_;
 };
 
 } // namespace vlmc::exec

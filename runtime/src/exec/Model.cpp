@@ -6,6 +6,7 @@
 #include "Program.h"
 #include "vlmc/artifact/Artifact.h"
 #include "vlmc/cpu/Kernels.h"
+#include "vlmc/cpu/Sampling.h"
 
 #include <cmath>
 #include <cstdio>
@@ -122,6 +123,7 @@ struct Session::Impl {
   std::vector<int32_t> ids, positions, ints[4];
   std::vector<float> floats;
   int32_t kvOffset = 0, kvLength = 0;
+  cpu::SamplingScratch samplingScratch;
 };
 
 Session::~Session() = default;
@@ -213,7 +215,8 @@ void bind(TensorRef &slot, ElementType dtype, std::initializer_list<int64_t> sha
 
 Result<TensorRef> Session::runText(const char *function, const std::vector<int32_t> &ids,
                                    const std::vector<int32_t> &positions, int64_t streams,
-                                   const TensorRef *imageEmbeddings, int32_t *greedyToken) {
+                                   const TensorRef *imageEmbeddings,
+                                   const cpu::SamplingStep *sampling, int32_t *picked) {
   const Program *program = model_->program(function);
   const model::ModelConfig &config = model_->config();
   int64_t s = int64_t(ids.size());
@@ -252,11 +255,11 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   if (impl.cuda) {
     CudaExecutor &executor = decode ? *impl.cudaDecode : *impl.cudaPrefill;
     const bool replay = decode && options_.cudaGraphs;
-    if (greedyToken) {
-      Result<int32_t> token = impl.cuda->runGreedy(*program, inputs, executor, replay);
+    if (picked) {
+      Result<int32_t> token = impl.cuda->runPick(*program, inputs, executor, replay, sampling);
       if (!token)
         return token.status();
-      *greedyToken = *token;
+      *picked = *token;
       impl.lastOutputs.clear();
       length_ += s;
       return TensorRef{};
@@ -274,11 +277,14 @@ Result<TensorRef> Session::runText(const char *function, const std::vector<int32
   VLMC_RETURN_IF_ERROR(executor.run(*program, inputs, &impl.lastOutputs));
   length_ += s;
   const TensorRef &logits = impl.lastOutputs[0];
-  if (greedyToken) {
+  if (picked) {
     const int64_t vocab = logits.shape.empty() ? 0 : logits.shape.back();
     if (vocab <= 0)
       return dataLoss(std::string(function) + " returns no logits");
-    *greedyToken = cpu::argMax(logits.as<float>() + (logits.numel() / vocab - 1) * vocab, vocab);
+    const float *row = logits.as<float>() + (logits.numel() / vocab - 1) * vocab;
+    *picked = sampling && !sampling->spec.greedy()
+                  ? cpu::sampleToken(row, vocab, *sampling, impl.samplingScratch)
+                  : cpu::argMax(row, vocab);
     return TensorRef{};
   }
   if (lastRowOnly && logits.shape.size() == 2) {
@@ -331,17 +337,26 @@ Result<TensorRef> Session::prefill(const std::vector<int32_t> &ids,
   return runText("prefill", ids, positions, streams, imageEmbeddings);
 }
 
-Result<TensorRef> Session::decode(int32_t token) { return decodeStep(token, nullptr); }
+Result<TensorRef> Session::decode(int32_t token) { return decodeStep(token, nullptr, nullptr); }
 
 Result<int32_t> Session::decodeGreedy(int32_t token) {
   int32_t next = 0;
-  Result<TensorRef> ran = decodeStep(token, &next);
+  Result<TensorRef> ran = decodeStep(token, nullptr, &next);
   if (!ran)
     return ran.status();
   return next;
 }
 
-Result<TensorRef> Session::decodeStep(int32_t token, int32_t *greedyToken) {
+Result<int32_t> Session::decodeSample(int32_t token, const cpu::SamplingStep &step) {
+  int32_t next = 0;
+  Result<TensorRef> ran = decodeStep(token, &step, &next);
+  if (!ran)
+    return ran.status();
+  return next;
+}
+
+Result<TensorRef> Session::decodeStep(int32_t token, const cpu::SamplingStep *sampling,
+                                      int32_t *picked) {
   if (length_ + 1 > options_.maxContext)
     return outOfRange("the context is full (" + std::to_string(options_.maxContext) +
                       " positions)");
@@ -352,7 +367,7 @@ Result<TensorRef> Session::decodeStep(int32_t token, int32_t *greedyToken) {
   Impl &impl = *impl_;
   impl.ids.assign(1, token);
   impl.positions.assign(size_t(streams), int32_t(length_ + ropeDelta_));
-  return runText("decode_step", impl.ids, impl.positions, streams, nullptr, greedyToken);
+  return runText("decode_step", impl.ids, impl.positions, streams, nullptr, sampling, picked);
 }
 
 //===----------------------------------------------------------------------===//

@@ -68,6 +68,10 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(2) || input(0) != input(1))
       return dataLoss("a residual add + norm needs two operands of one shape and a weight");
     return input(0);
+  case fb::OpCode::Sample:
+    if (missing(2) || input(0).empty() || input(1).size() != 1)
+      return dataLoss("a sample needs logits of rank >= 1 and a list of penalized ids");
+    return std::vector<int64_t>{1};
   case fb::OpCode::ArgMax: {
     if (missing(1) || input(0).empty())
       return dataLoss("an argmax needs an input of rank >= 1");

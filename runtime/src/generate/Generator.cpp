@@ -215,11 +215,10 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
     return logits.status();
 
   Sampler sampler(request.sampling);
-  int64_t vocab = logits->shape.back();
-  std::vector<float> row(logits->as<float>() + (logits->shape[0] - 1) * vocab,
-                         logits->as<float>() + logits->shape[0] * vocab);
+  const int64_t vocab = logits->shape.back();
   tokenizer::StreamDecoder decoder = impl_->tokenizer->streamDecoder(true);
-  int32_t token = sampler.sample(row.data(), vocab, result.generatedIds);
+  int32_t token = sampler.sample(logits->as<float>() + (logits->shape[0] - 1) * vocab, vocab,
+                                 result.generatedIds);
   result.stats.timeToFirstToken = secondsSince(start);
   Clock::time_point decodeStart = Clock::now();
   result.finishReason = "length";
@@ -264,18 +263,13 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
       result.finishReason = "length";
       break;
     }
-    if (sampler.greedy()) { // picked on the device: no logits come back
-      Result<int32_t> next = session.decodeGreedy(token);
-      if (!next)
-        return next.status();
-      token = *next;
-      continue;
-    }
-    Result<exec::TensorRef> next = session.decode(token);
+    // Picked on the device where the artifact can: no logits come back.
+    Result<int32_t> next = sampler.greedy()
+                               ? session.decodeGreedy(token)
+                               : session.decodeSample(token, sampler.next(result.generatedIds));
     if (!next)
       return next.status();
-    std::copy(next->as<float>(), next->as<float>() + vocab, row.begin());
-    token = sampler.sample(row.data(), vocab, result.generatedIds);
+    token = *next;
   }
   double decodeSeconds = secondsSince(decodeStart);
   result.stats.promptTokens = int64_t(result.promptIds.size());

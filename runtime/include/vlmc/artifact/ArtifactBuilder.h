@@ -51,6 +51,7 @@ struct ModelInfo {
   bool quantizeActivations = false; // -qa
   std::string compilerVersion;
   int32_t greedyKernel = -1; // Artifact.greedy_kernel: an index into the kernels
+  int32_t sampleKernel = -1; // Artifact.sample_kernel: likewise
 };
 
 // Where a TensorSource writes its tensor's bytes, in order, in any number of

@@ -55,6 +55,14 @@
 //   ArgMax                      d[0] = rows; p[0] int32 indices (the kernel's
 //                               row length is compiled in); also the artifact's
 //                               greedy_kernel, run by the runtime on logits
+//   Sample                      p[1] logits (the last row is sampled), p[2]
+//                               int32 penalized ids; d[0] = rows, d[1] =
+//                               top-k, d[2] = number of ids, d[3] = the draw
+//                               (53 bits); f[0] = temperature, f[1] = top-p,
+//                               f[2] = min-p, f[3] = repetition penalty (from
+//                               the op's attrs, or setSamplingArgs); p[0] one
+//                               int32, the token (cpu::sampleToken's rule);
+//                               the artifact's sample_kernel
 //   Parameter, Reshape          no kernel (views)
 //
 // Launch shapes, per GridKind (block = Kernel.block threads, dynamic shared
@@ -84,6 +92,7 @@
 #pragma once
 
 #include "vlmc/artifact/vlmc_generated.h"
+#include "vlmc/cpu/Sampling.h"
 #include "vlmc/support/Status.h"
 
 #include <cstddef>
@@ -150,5 +159,9 @@ Result<Launch> planLaunch(const fb::Op &op, const fb::Kernel &kernel,
                           const std::vector<DeviceTensor> &inputs,
                           const DeviceTensor &output,
                           const DeviceTensor *secondOutput = nullptr);
+
+// A Sample launch's per-step arguments (d[1], d[3], f[0..3]), checked: the
+// runtime plans the launch once and sets these before every step.
+Status setSamplingArgs(KernelArgs &args, const cpu::SamplingSpec &spec, uint64_t draw);
 
 } // namespace vlmc::cuda

@@ -7,6 +7,7 @@
 // allocates nothing.
 #pragma once
 
+#include "vlmc/cpu/Sampling.h"
 #include "vlmc/exec/ModelInputs.h"
 #include "vlmc/exec/Tensor.h"
 #include "vlmc/model/ModelConfig.h"
@@ -123,6 +124,12 @@ public:
   // pick on the host); a step allocates no host memory once the session has
   // run one.
   Result<int32_t> decodeGreedy(int32_t token);
+  // One token, then the next one drawn by cpu::sampleToken's rule with
+  // `step` (generate::Sampler::next makes one). On the CUDA target the draw
+  // happens on the device (the artifact's sample kernel) and only the token
+  // comes back; the CPU backend, and artifacts without the kernel, draw on the
+  // host from the same logits by the same rule.
+  Result<int32_t> decodeSample(int32_t token, const cpu::SamplingStep &step);
 
   // Every output of the last prefill or decode step on the CPU backend (the
   // logits first; then the KV caches and, for artifacts compiled with
@@ -147,12 +154,15 @@ public:
 
 private:
   Session() = default;
-  // With `greedyToken`, the returned view is empty and the greedy pick of the
-  // last logits row is written there instead.
+  // With `picked`, the returned view is empty and the token picked from the
+  // last logits row (greedily without `sampling`) is written there instead.
   Result<TensorRef> runText(const char *function, const std::vector<int32_t> &ids,
                             const std::vector<int32_t> &positions, int64_t streams,
-                            const TensorRef *imageEmbeddings, int32_t *greedyToken = nullptr);
-  Result<TensorRef> decodeStep(int32_t token, int32_t *greedyToken);
+                            const TensorRef *imageEmbeddings,
+                            const cpu::SamplingStep *sampling = nullptr,
+                            int32_t *picked = nullptr);
+  Result<TensorRef> decodeStep(int32_t token, const cpu::SamplingStep *sampling,
+                               int32_t *picked);
 
   std::shared_ptr<const Model> model_;
   SessionOptions options_;

@@ -1,8 +1,11 @@
 // Token sampling with MLX-VLM's knobs: greedy at temperature 0 (its default),
 // else temperature, top-k, top-p, min-p and a repetition penalty over a
-// seeded generator, so a run with a seed is reproducible.
+// seeded generator, so a run with a seed is reproducible. The rule itself is
+// cpu::sampleToken, which the CUDA Sample kernel follows bit for bit: a seed
+// gives the same tokens on either backend when the logits agree.
 #pragma once
 
+#include "vlmc/cpu/Sampling.h"
 #include "vlmc/support/Status.h"
 
 #include <cstdint>
@@ -28,10 +31,12 @@ class Sampler {
 public:
   explicit Sampler(const SamplingParams &params);
 
-  // Picks the next token from `logits` (modified in place by the penalty and
-  // temperature). `history` is the generated tokens so far (for the
-  // repetition penalty).
-  int32_t sample(float *logits, int64_t vocab, const std::vector<int32_t> &history);
+  // The next step's inputs: the spec, the recent tokens of `history` (the
+  // generated tokens so far) that the repetition penalty sees, and one draw
+  // of the generator. Valid until the next call.
+  const cpu::SamplingStep &next(const std::vector<int32_t> &history);
+  // Picks the next token from `logits` (next() and cpu::sampleToken).
+  int32_t sample(const float *logits, int64_t vocab, const std::vector<int32_t> &history);
   // Pure greedy (temperature 0, no repetition penalty): the pick is the first
   // largest logit, which exec::Session::decodeGreedy makes on the device.
   bool greedy() const;
@@ -39,7 +44,9 @@ public:
 private:
   SamplingParams params_;
   std::mt19937_64 rng_;
-  std::vector<std::pair<float, int32_t>> candidates_; // reused: no allocation per token
+  cpu::SamplingStep step_;
+  std::vector<int32_t> recent_;     // reused: no allocation per token
+  cpu::SamplingScratch scratch_;
 };
 
 } // namespace vlmc::generate

@@ -204,6 +204,8 @@ std::vector<OpDesc> compileGrid() {
       am.dtype = dt;
       am.width = n;
       g.push_back(am);
+      am.code = OpCode::Sample;
+      g.push_back(am);
     }
 
     OpDesc sp;

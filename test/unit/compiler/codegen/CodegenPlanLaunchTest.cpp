@@ -296,6 +296,65 @@ TEST(CodegenPlanLaunch, ArgMaxGivesOneIndexPerRow) {
                    .launch.isOk());
 }
 
+// One block draws from the last row; the attributes (or setSamplingArgs) give
+// the spec and the draw, checked.
+TEST(CodegenPlanLaunch, SampleTakesTheSpecFromTheAttributes) {
+  OpDesc d;
+  d.code = OpCode::Sample;
+  d.width = 151936;
+  d.f32Attrs = {0.7f, 0.9f, 0.05f, 1.1f};
+  d.i64Attrs = {50, 12345};
+  const std::vector<DeviceTensor> in = {tensor(1, DType::BF16, {3, 151936}),
+                                        tensor(2, DType::I32, {20})};
+  Planned p = plan(d, in, tensor(3, DType::I32, {1}));
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->grid[0], 1u);
+  EXPECT_EQ(p.launch->block, 1024u);
+  EXPECT_EQ(p.launch->args.d[0], 3);
+  EXPECT_EQ(p.launch->args.d[1], 50);
+  EXPECT_EQ(p.launch->args.d[2], 20);
+  EXPECT_EQ(p.launch->args.d[3], 12345);
+  EXPECT_EQ(p.launch->args.f[0], 0.7f);
+  EXPECT_EQ(p.launch->args.f[3], 1.1f);
+  EXPECT_EQ(p.launch->args.p[2], in[1].data);
+
+  cpu::SamplingSpec spec;
+  spec.temperature = 1.0f;
+  spec.topK = 7;
+  ASSERT_TRUE(cuda::setSamplingArgs(p.launch->args, spec, 99).isOk());
+  EXPECT_EQ(p.launch->args.d[1], 7);
+  EXPECT_EQ(p.launch->args.d[3], 99);
+  EXPECT_EQ(p.launch->args.f[1], 1.0f);
+
+  auto rejects = [&](cpu::SamplingSpec s, uint64_t draw, const char *what) {
+    cuda::KernelArgs args{};
+    Status st = cuda::setSamplingArgs(args, s, draw);
+    EXPECT_FALSE(st.isOk()) << what;
+    EXPECT_NE(st.message().find(what), std::string::npos) << st.message();
+  };
+  cpu::SamplingSpec bad = spec;
+  bad.temperature = -1.0f;
+  rejects(bad, 0, "temperature");
+  bad = spec;
+  bad.topP = 0.0f;
+  rejects(bad, 0, "top-p");
+  bad = spec;
+  bad.minP = 1.0f;
+  rejects(bad, 0, "min-p");
+  bad = spec;
+  bad.penalty = 0.0f;
+  rejects(bad, 0, "penalty");
+  bad = spec;
+  bad.topK = -1;
+  rejects(bad, 0, "top-k");
+  rejects(spec, uint64_t(1) << 53, "53 bits");
+
+  // One i32 out; i32 ids.
+  EXPECT_FALSE(plan(d, in, tensor(3, DType::I32, {2})).launch.isOk());
+  EXPECT_FALSE(plan(d, {in[0], tensor(2, DType::F32, {20})}, tensor(3, DType::I32, {1}))
+                   .launch.isOk());
+}
+
 // A thread per (token, head, 4 slots): a decode step's one token still gets
 // H x more threads. Kernels of older artifacts (tile_n 0) loop over heads.
 TEST(CodegenPlanLaunch, RopeSpreadsHeadsOverThreads) {

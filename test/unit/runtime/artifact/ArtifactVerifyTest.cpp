@@ -473,12 +473,16 @@ TEST(ArtifactVerify, OpKernelOutOfRange) {
   EXPECT_TRUE(Artifact::fromBytes(assemble(s), "t.vlmc").isOk());
 }
 
-TEST(ArtifactVerify, GreedyKernelOutOfRange) {
+TEST(ArtifactVerify, SamplingKernelsOutOfRange) {
   Sample s = sample();
   s.model.greedyKernel = 3;
   EXPECT_TRUE(failsWith(s, "greedy_kernel: kernel index 3 is out of range (the artifact "
                            "has 1 kernels)"));
   s.model.greedyKernel = 0;
+  s.model.sampleKernel = 1;
+  EXPECT_TRUE(failsWith(s, "sample_kernel: kernel index 1 is out of range (the artifact "
+                           "has 1 kernels)"));
+  s.model.sampleKernel = 0;
   EXPECT_TRUE(Artifact::fromBytes(assemble(s), "t.vlmc").isOk());
 }
 

@@ -167,7 +167,8 @@ std::string assemble(const Sample &s) {
       fbb, fb::CreateArtifactDirect(fbb, m.family.c_str(), m.modelType.c_str(),
                                     m.target.c_str(), m.quantizeActivations,
                                     m.compilerVersion.c_str(), &files, &tensors,
-                                    &functions, &kernels, 0, m.greedyKernel));
+                                    &functions, &kernels, 0, m.greedyKernel,
+                                    m.sampleKernel));
 
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);

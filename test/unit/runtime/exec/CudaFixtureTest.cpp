@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <random>
 
 namespace vlmc::exec {
 namespace {
@@ -328,6 +330,52 @@ TEST_P(CudaGraphTest, GreedyPickOnTheDeviceMatchesTheHost) {
   EXPECT_EQ((*session)->graphReplays(), kSteps - 1);
   std::printf("  %s: %d greedy steps picked on the device, as the host picks them\n",
               GetParam().c_str(), kSteps);
+}
+
+// Sampled decoding with the draw on the device (the artifact's Sample kernel
+// after each replayed graph) picks what cpu::sampleToken picks from the same
+// step's logits downloaded to the host, over specs that use every knob.
+TEST_P(CudaGraphTest, SampledPickOnTheDeviceMatchesTheHost) {
+  const std::vector<int32_t> prompt = {1, 5, 9, 13, 17, 21, 25, 29};
+  constexpr int kSteps = 24;
+  const cpu::SamplingSpec specs[] = {
+      {0.8f, 1.0f, 0.0f, 1.0f, 0},   {1.0f, 0.9f, 0.0f, 1.0f, 40},
+      {0.7f, 0.95f, 0.05f, 1.2f, 0}, {0.0f, 1.0f, 0.0f, 1.3f, 0},
+      {1.5f, 0.5f, 0.0f, 1.0f, 5},   {2.0f, 1.0f, 0.1f, 0.9f, 100},
+  };
+  Result<std::shared_ptr<Model>> model = Model::load(artifact);
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> device = Session::create(*model, SessionOptions{256, 2});
+  Result<std::unique_ptr<Session>> host = Session::create(*model, SessionOptions{256, 2});
+  ASSERT_TRUE(device.isOk() && host.isOk());
+  Result<TensorRef> first = (*device)->prefill(prompt);
+  ASSERT_TRUE(first.isOk()) << first.status().message();
+  ASSERT_TRUE((*host)->prefill(prompt).isOk());
+  const int64_t vocab = first->shape.back();
+  std::mt19937_64 rng(7);
+  std::vector<int32_t> history = {int32_t(prompt.back())};
+  cpu::SamplingScratch scratch;
+  int distinct = 0;
+  for (int i = 0; i < kSteps; ++i) {
+    cpu::SamplingStep step;
+    step.spec = specs[i % std::size(specs)];
+    step.penalized = history.data();
+    step.penalizedCount = history.size();
+    step.draw = rng() >> 11;
+    Result<int32_t> picked = (*device)->decodeSample(history.back(), step);
+    ASSERT_TRUE(picked.isOk()) << picked.status().message();
+    Result<TensorRef> logits = (*host)->decode(history.back());
+    ASSERT_TRUE(logits.isOk()) << logits.status().message();
+    const int32_t want =
+        cpu::sampleToken(logits->as<float>() + logits->numel() - vocab, vocab, step, scratch);
+    ASSERT_EQ(*picked, want) << "step " << i;
+    distinct += std::find(history.begin(), history.end(), want) == history.end();
+    history.push_back(want);
+  }
+  EXPECT_EQ((*device)->graphReplays(), kSteps - 1);
+  std::printf("  %s: %d sampled steps drawn on the device (%d distinct tokens), as the host "
+              "draws them\n",
+              GetParam().c_str(), kSteps, distinct);
 }
 
 INSTANTIATE_TEST_SUITE_P(Gpu, CudaGraphTest,

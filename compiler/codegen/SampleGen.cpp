@@ -1,0 +1,271 @@
+// Sampling on the device: one block of 1024 threads draws a token from the
+// last logits row by cpu::sampleToken's rule (runtime/include/vlmc/cpu/
+// Sampling.h), bit for bit. Thread t owns the contiguous indices
+// [t*C, (t+1)*C), so "the first ties in index order" and "the first index
+// whose running weight exceeds u" become per-thread walks after a block scan.
+//
+// The cuts are radix selections over the float bits of p (p >= 0, so the bits
+// order like the values): four 8-bit passes find the largest key t whose
+// members with key >= t reach the target -- a count for top-k, an exact
+// integer weight for top-p -- and a scan hands each thread its quota of the
+// ties at t. Every sum is an integer, so the block's order of additions
+// cannot change a decision. Penalized ids live in a shared bitmap of the
+// vocabulary, applied as each logit is read (the logits are not modified).
+#include "Internal.h"
+
+#include "vlmc/cpu/Sampling.h"
+
+namespace vlmc::codegen {
+
+int64_t maxSampleVocabulary() {
+  // The bitmap and the kernel's fixed shared arrays within the default 48 KiB.
+  constexpr int64_t fixedBytes = 256 * 8 + 32 * 8 + 32 * 4 + 32 * 4 + 2 * 8;
+  return (detail::kMaxSharedBytes - fixedBytes) / 4 * 32;
+}
+
+namespace detail {
+namespace {
+
+const char *kSampleText = R"cuda(
+{
+  constexpr int N = cfg::N, T = 1024, C = (N + T - 1) / T, WORDS = (N + 31) / 32;
+  constexpr int NONE = 0x7FFFFFFF;
+  __shared__ u32 penalizedBits[WORDS];
+  __shared__ u64 hist[256];
+  __shared__ u64 warpU64[32];
+  __shared__ float warpF[32];
+  __shared__ int warpI[32];
+  __shared__ u64 decided[2];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const act_t *x = (const act_t *)a.p[1] + (a.d[0] - 1) * (i64)N;
+  int *out = (int *)a.p[0];
+  const int *ids = (const int *)a.p[2];
+  const int nIds = (int)a.d[2];
+  const i64 topK = a.d[1];
+  const u64 draw = (u64)a.d[3];
+  const float temperature = a.f[0], topP = a.f[1], minP = a.f[2], penalty = a.f[3];
+  const int begin = min(tid * C, N), end = min(begin + C, N);
+
+  for (int w = tid; w < WORDS; w += T) penalizedBits[w] = 0u;
+  __syncthreads();
+  if (penalty != 1.0f)
+    for (int j = tid; j < nIds; j += T) {
+      const int id = ids[j];
+      if (id >= 0 && id < N) atomicOr(&penalizedBits[id >> 5], 1u << (id & 31));
+    }
+  __syncthreads();
+  auto logit = [&](int i) -> float {
+    float v = act_to_f32(x[i]);
+    if ((penalizedBits[i >> 5] >> (i & 31)) & 1u)
+      v = v > 0.0f ? __fdiv_rn(v, penalty) : __fmul_rn(v, penalty);
+    return v;
+  };
+
+  if (temperature == 0.0f) { // the first largest logit, as ArgMax
+    float best = __int_as_float(0xFF800000);
+    int index = NONE;
+    for (int i = begin; i < end; ++i) {
+      const float v = logit(i);
+      if (v > best || (index == NONE && v == best)) { best = v; index = i; }
+    }
+    auto better = [](float v, int i, float bv, int bi) { return v > bv || (v == bv && i < bi); };
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const float v = __shfl_xor_sync(0xFFFFFFFFu, best, o);
+      const int i = __shfl_xor_sync(0xFFFFFFFFu, index, o);
+      if (better(v, i, best, index)) { best = v; index = i; }
+    }
+    if (lane == 0) { warpF[warp] = best; warpI[warp] = index; }
+    __syncthreads();
+    if (tid == 0) {
+      best = warpF[0];
+      index = warpI[0];
+      for (int w = 1; w < 32; ++w)
+        if (better(warpF[w], warpI[w], best, index)) { best = warpF[w]; index = warpI[w]; }
+      out[0] = index == NONE ? 0 : index;
+    }
+    return;
+  }
+
+  auto sum = [&](u64 v) -> u64 {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
+    __syncthreads();
+    if (lane == 0) warpU64[warp] = v;
+    __syncthreads();
+    u64 total = 0;
+    for (int w = 0; w < 32; ++w) total += warpU64[w];
+    return total;
+  };
+  // The sum of v over the threads before this one (and `total`, all of them).
+  auto scan = [&](u64 v, u64 &total) -> u64 {
+    u64 inclusive = v;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+      const u64 y = __shfl_up_sync(0xFFFFFFFFu, inclusive, o);
+      if (lane >= o) inclusive += y;
+    }
+    __syncthreads();
+    if (lane == 31) warpU64[warp] = inclusive;
+    __syncthreads();
+    u64 before = 0;
+    total = 0;
+    for (int w = 0; w < 32; ++w) {
+      const u64 t = warpU64[w];
+      if (w < warp) before += t;
+      total += t;
+    }
+    return before + inclusive - v;
+  };
+
+  float m = __int_as_float(0xFF800000);
+  for (int i = begin; i < end; ++i) {
+    const float v = logit(i);
+    if (v > m) m = v;
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xFFFFFFFFu, m, o));
+  if (lane == 0) warpF[warp] = m;
+  __syncthreads();
+  for (int w = 0; w < 32; ++w) m = fmaxf(m, warpF[w]);
+
+  auto prob = [&](int i) { return sampling_exp(__fdiv_rn(__fsub_rn(logit(i), m), temperature)); };
+  auto weight = [](float p) -> u64 { return (u64)__fmul_rn(p, 1099511627776.0f); };
+
+  // Stage 0: every token; 1: top-k's and min-p's survivors; 2: also top-p's.
+  u32 kt = 0u, pt = 0u;       // the cuts' keys (0: no cut)
+  int quotaK = NONE, quotaP = NONE; // ties at the cut this thread keeps
+  auto walk = [&](int stage, auto &&visit) {
+    int tiesK = 0, tiesP = 0;
+    for (int i = begin; i < end; ++i) {
+      const float p = prob(i);
+      const u32 key = __float_as_uint(p);
+      if (stage >= 1 && (key < kt || (key == kt && tiesK++ >= quotaK) || !(p >= minP))) continue;
+      if (stage >= 2 && (key < pt || (key == pt && tiesP++ >= quotaP))) continue;
+      visit(i, p, key);
+    }
+  };
+  // The largest key t whose members (of `stage`) with key >= t reach
+  // `target` (at most their total), counting tokens or adding weights;
+  // `left` is what the members at t must still bring.
+  auto select = [&](int stage, bool counting, u64 target, u64 &left) -> u32 {
+    u32 prefix = 0u, mask = 0u;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      if (tid < 256) hist[tid] = 0;
+      __syncthreads();
+      walk(stage, [&](int, float p, u32 key) {
+        if ((key & mask) == prefix) atomicAdd(&hist[(key >> shift) & 255u], counting ? 1ull : weight(p));
+      });
+      __syncthreads();
+      if (tid == 0) {
+        u64 above = 0;
+        int b = 255;
+        for (; b > 0; --b) {
+          if (above + hist[b] >= target) break;
+          above += hist[b];
+        }
+        decided[0] = (u64)b;
+        decided[1] = target - above;
+      }
+      __syncthreads();
+      prefix |= (u32)decided[0] << shift;
+      mask |= 255u << shift;
+      target = decided[1];
+      __syncthreads();
+    }
+    left = target;
+    return prefix;
+  };
+  // How many of the members (of `stage`) at `key` this thread keeps when the
+  // first `need` of them in index order are kept.
+  auto quota = [&](int stage, u32 key, u64 need) -> int {
+    u64 mine = 0, total;
+    walk(stage, [&](int, float, u32 k) { if (k == key) ++mine; });
+    const u64 before = scan(mine, total);
+    u64 q = need > before ? need - before : 0;
+    return (int)(q < mine ? q : mine);
+  };
+
+  if (topK > 0 && topK < N) {
+    u64 left;
+    kt = select(0, true, (u64)topK, left);
+    quotaK = quota(0, kt, left);
+  }
+  if (topP < 1.0f) {
+    u64 all = 0, survivors = 0;
+    walk(0, [&](int, float p, u32) { all += weight(p); });
+    all = sum(all);
+    walk(1, [&](int, float p, u32) { survivors += weight(p); });
+    survivors = sum(survivors);
+    const u64 target = (u64)ceil((double)topP * (double)all);
+    if (target > 0 && target <= survivors) {
+      u64 left;
+      pt = select(1, false, target, left);
+      const u64 w = weight(__uint_as_float(pt));
+      quotaP = quota(1, pt, (left + w - 1) / w);
+    }
+  }
+  u64 mine = 0, kept;
+  walk(2, [&](int, float p, u32) { mine += weight(p); });
+  const u64 before = scan(mine, kept);
+  if (kept == 0) {
+    if (tid == 0) out[0] = 0;
+    return;
+  }
+  const u64 u = __umul64hi(kept, draw << 11);
+  if (before <= u && u < before + mine) {
+    u64 running = before;
+    int pick = -1;
+    walk(2, [&](int i, float p, u32) {
+      if (pick < 0) {
+        running += weight(p);
+        if (running > u) pick = i;
+      }
+    });
+    out[0] = pick;
+  }
+}
+)cuda";
+
+// cpu::samplingExp, step for step (explicit roundings: no contraction).
+std::string samplingExpSource() {
+  using namespace cpu::sampling_exp;
+  std::string s = "VLM_DEV float sampling_exp(float y) {\n";
+  s += "  if (!(y > " + floatLiteral(kCutoff) + ")) return 0.0f;\n";
+  s += "  const float n = rintf(__fmul_rn(y, " + floatLiteral(kLog2e) + "));\n";
+  s += "  float r = __fmaf_rn(-n, " + floatLiteral(kLn2Hi) + ", y);\n";
+  s += "  r = __fmaf_rn(-n, " + floatLiteral(kLn2Lo) + ", r);\n";
+  s += "  float q = " + floatLiteral(kPoly[0]) + ";\n";
+  for (size_t i = 1; i < sizeof kPoly / sizeof kPoly[0]; ++i)
+    s += "  q = __fmaf_rn(q, r, " + floatLiteral(kPoly[i]) + ");\n";
+  s += "  return __fmul_rn(q, __uint_as_float((u32)((int)n + 127) << 23));\n}\n";
+  return s;
+}
+
+} // namespace
+
+Result<KernelSource> generateSample(const OpDesc &desc) {
+  VLMC_RETURN_IF_ERROR(requireDtype(desc));
+  VLMC_RETURN_IF_ERROR(requirePositive(desc, "width", desc.width));
+  if (desc.width > maxSampleVocabulary())
+    return invalidArgument("codegen: Sample over " + std::to_string(desc.width) +
+                           " tokens exceeds the " + std::to_string(maxSampleVocabulary()) +
+                           " whose penalty bitmap fits shared memory");
+  KernelSource ks;
+  ks.grid = fb::GridKind::Rows;
+  ks.block = 1024;
+  ks.rowsPerBlock = 1;
+  ks.name = "vlm_sample_n" + std::to_string(desc.width) + "_" + dtypeTag(desc.dtype);
+  std::string s = prelude(desc.dtype);
+  s += "namespace cfg {\n";
+  s += constant("int", "N", desc.width);
+  s += "} // namespace cfg\n";
+  s += samplingExpSource();
+  s += entry(ks.name, ks.block);
+  s += kSampleText;
+  ks.source = std::move(s);
+  return ks;
+}
+
+} // namespace detail
+} // namespace vlmc::codegen
