@@ -5,13 +5,14 @@
 #          graphs, a per-kernel profile of each, bf16 with a 1280x720 image
 #          (vision encoder and image prefill), bf16 without vlm-fuse-ops
 #          (--no-fusion), and TinyStories-656K
+#   sampled  greedy vs sampled decoding (temperature, top-p, top-k, penalty)
 #   fast   peer_fast_decode.py: a torch.compile static-cache decoder, bf16
 #          and int4, same prompt and generation lengths
 #   hf     peer_bench.py: copy bandwidth, cuBLAS at the same layer shapes,
 #          transformers eager decode (and its static-cache compile)
 # Output (few files: the device returns at most 8) in $OUT or
 # /tmp/vlmc-gpu-bench: ours.jsonl, profiles.txt, the peers' logs and JSON.
-#   scripts/gpu-bench.sh [ours] [fast] [hf]     (default: all three)
+#   scripts/gpu-bench.sh [ours] [sampled] [fast] [hf]  (default: ours fast hf)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -gt 0 ]] || set -- ours fast hf
@@ -54,6 +55,17 @@ for what in "$@"; do
     a=$art/tinystories-656k.cuda.vlmc
     bench tinystories --model "$a" --prompt-tokens 32 --gen-tokens 256
     bench tinystories-eager --model "$a" --prompt-tokens 32 --gen-tokens 256 --no-cuda-graphs
+    ;;
+  sampled)
+    # Decoding with the Sample kernel (MLX-VLM-style settings) next to greedy.
+    for mode in bf16 affine4; do
+      a=$art/qwen2-vl-2b.$mode.cuda.vlmc
+      bench "2b-$mode" --model "$a" --prompt-tokens "$prompt" --gen-tokens "$gen" --repeats 3
+      bench "2b-$mode-sampled" --model "$a" --prompt-tokens "$prompt" --gen-tokens "$gen" \
+        --repeats 3 --temperature 0.7 --top-p 0.9 --top-k 50 --repetition-penalty 1.1
+      bench "2b-$mode-sampled-top-p" --model "$a" --prompt-tokens "$prompt" --gen-tokens "$gen" \
+        --repeats 3 --temperature 0.7 --top-p 0.9
+    done
     ;;
   fast)
     echo "== peer_fast_decode.py (torch.compile static-cache decode, prompt $prompt, gen $gen)"

@@ -9,7 +9,8 @@
 // members with key >= t reach the target -- a count for top-k, an exact
 // integer weight for top-p -- and a scan hands each thread its quota of the
 // ties at t. Every sum is an integer, so the block's order of additions
-// cannot change a decision. Penalized ids live in a shared bitmap of the
+// cannot change a decision. The probabilities are computed once into the
+// workspace (4 bytes per token) and read back by every pass. Penalized ids live in a shared bitmap of the
 // vocabulary, applied as each logit is read (the logits are not modified).
 #include "Internal.h"
 
@@ -129,21 +130,51 @@ const char *kSampleText = R"cuda(
   __syncthreads();
   for (int w = 0; w < 32; ++w) m = fmaxf(m, warpF[w]);
 
-  auto prob = [&](int i) { return sampling_exp(__fdiv_rn(__fsub_rn(logit(i), m), temperature)); };
+  const float inverseTemperature = __fdiv_rn(1.0f, temperature);
+  auto prob = [&](int i) {
+    return sampling_exp(__fmul_rn(__fsub_rn(logit(i), m), inverseTemperature));
+  };
   auto weight = [](float p) -> u64 { return (u64)__fmul_rn(p, 1099511627776.0f); };
+
+  // Each thread's p, as float bits, kept in the workspace (after its
+  // counters) at [j * T + tid] so that a warp's accesses coalesce: the
+  // passes below read them instead of recomputing the exp.
+  u32 *keys = (u32 *)((char *)a.p[7] + 4096);
+  for (int j = 0; j < C; ++j) {
+    const int i = begin + j;
+    if (i < end) keys[j * T + tid] = __float_as_uint(prob(i));
+  }
 
   // Stage 0: every token; 1: top-k's and min-p's survivors; 2: also top-p's.
   u32 kt = 0u, pt = 0u;       // the cuts' keys (0: no cut)
   int quotaK = NONE, quotaP = NONE; // ties at the cut this thread keeps
+  // Visits this thread's indices in order, every lane of a warp in step (C
+  // times; `member` false past the end and for non-members), so that a
+  // visitor may use warp intrinsics.
   auto walk = [&](int stage, auto &&visit) {
     int tiesK = 0, tiesP = 0;
-    for (int i = begin; i < end; ++i) {
-      const float p = prob(i);
-      const u32 key = __float_as_uint(p);
-      if (stage >= 1 && (key < kt || (key == kt && tiesK++ >= quotaK) || !(p >= minP))) continue;
-      if (stage >= 2 && (key < pt || (key == pt && tiesP++ >= quotaP))) continue;
-      visit(i, p, key);
+    for (int j = 0; j < C; ++j) {
+      const int i = begin + j;
+      const bool valid = i < end;
+      const u32 key = valid ? keys[j * T + tid] : 0u;
+      const float p = __uint_as_float(key);
+      bool member = valid;
+      if (member && stage >= 1 && (key < kt || (key == kt && tiesK++ >= quotaK) || !(p >= minP)))
+        member = false;
+      if (member && stage >= 2 && (key < pt || (key == pt && tiesP++ >= quotaP)))
+        member = false;
+      visit(i, member, p, key);
     }
+  };
+  // hist[bin] += amount, one shared atomic per group of lanes with the same
+  // bin (bin < 0: nothing): most probabilities share a few bins, and
+  // per-lane atomics on one address serialize. Amounts are at most 2^40, so
+  // the two partial sums (low 24 bits, the rest) cannot overflow 32 bits.
+  auto histAdd = [&](int bin, u64 amount) {
+    const u32 group = __match_any_sync(0xFFFFFFFFu, bin);
+    const u32 low = __reduce_add_sync(group, (u32)(amount & 0xFFFFFFu));
+    const u32 high = __reduce_add_sync(group, (u32)(amount >> 24));
+    if (bin >= 0 && lane == __ffs(group) - 1) atomicAdd(&hist[bin], ((u64)high << 24) + low);
   };
   // The largest key t whose members (of `stage`) with key >= t reach
   // `target` (at most their total), counting tokens or adding weights;
@@ -153,8 +184,9 @@ const char *kSampleText = R"cuda(
     for (int shift = 24; shift >= 0; shift -= 8) {
       if (tid < 256) hist[tid] = 0;
       __syncthreads();
-      walk(stage, [&](int, float p, u32 key) {
-        if ((key & mask) == prefix) atomicAdd(&hist[(key >> shift) & 255u], counting ? 1ull : weight(p));
+      walk(stage, [&](int, bool member, float p, u32 key) {
+        const bool in = member && (key & mask) == prefix;
+        histAdd(in ? (int)((key >> shift) & 255u) : -1, in ? (counting ? 1ull : weight(p)) : 0ull);
       });
       __syncthreads();
       if (tid == 0) {
@@ -180,7 +212,7 @@ const char *kSampleText = R"cuda(
   // first `need` of them in index order are kept.
   auto quota = [&](int stage, u32 key, u64 need) -> int {
     u64 mine = 0, total;
-    walk(stage, [&](int, float, u32 k) { if (k == key) ++mine; });
+    walk(stage, [&](int, bool member, float, u32 k) { if (member && k == key) ++mine; });
     const u64 before = scan(mine, total);
     u64 q = need > before ? need - before : 0;
     return (int)(q < mine ? q : mine);
@@ -193,9 +225,9 @@ const char *kSampleText = R"cuda(
   }
   if (topP < 1.0f) {
     u64 all = 0, survivors = 0;
-    walk(0, [&](int, float p, u32) { all += weight(p); });
+    walk(0, [&](int, bool member, float p, u32) { if (member) all += weight(p); });
     all = sum(all);
-    walk(1, [&](int, float p, u32) { survivors += weight(p); });
+    walk(1, [&](int, bool member, float p, u32) { if (member) survivors += weight(p); });
     survivors = sum(survivors);
     const u64 target = (u64)ceil((double)topP * (double)all);
     if (target > 0 && target <= survivors) {
@@ -206,18 +238,18 @@ const char *kSampleText = R"cuda(
     }
   }
   u64 mine = 0, kept;
-  walk(2, [&](int, float p, u32) { mine += weight(p); });
+  walk(2, [&](int, bool member, float p, u32) { if (member) mine += weight(p); });
   const u64 before = scan(mine, kept);
   if (kept == 0) {
     if (tid == 0) out[0] = 0;
     return;
   }
   const u64 u = __umul64hi(kept, draw << 11);
-  if (before <= u && u < before + mine) {
+  if (before <= u && u < before + mine) { // one thread (no warp intrinsics below)
     u64 running = before;
     int pick = -1;
-    walk(2, [&](int i, float p, u32) {
-      if (pick < 0) {
+    walk(2, [&](int i, bool member, float p, u32) {
+      if (member && pick < 0) {
         running += weight(p);
         if (running > u) pick = i;
       }

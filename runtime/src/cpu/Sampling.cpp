@@ -68,8 +68,9 @@ int32_t sampleToken(const float *logits, int64_t n, const SamplingStep &step,
       maxLogit = x[i];
   s.probs.resize(size_t(n));
   uint64_t total = 0;
+  const float inverseTemperature = 1.0f / spec.temperature;
   for (int64_t i = 0; i < n; ++i) {
-    s.probs[size_t(i)] = samplingExp((x[i] - maxLogit) / spec.temperature);
+    s.probs[size_t(i)] = samplingExp((x[i] - maxLogit) * inverseTemperature);
     total += samplingWeight(s.probs[size_t(i)]);
   }
   const float *p = s.probs.data();

@@ -505,6 +505,12 @@ Status Planner::sample(Launch &l) {
     return error("the logits have shape " + shapeStr(x.shape));
   l.args.d[0] = x.numel() / x.shape.back();
   l.args.d[2] = in_[1].numel();
+  // The probabilities of the row, one float each (the kernel uses a 1024
+  // multiple of them).
+  l.workspaceBytes = kWorkspaceCounterBytes + size_t(ceilDiv(x.shape.back(), 1024) * 1024) * 4;
+  // Without attributes (the runtime's op) the caller sets them per step.
+  if (!op_.f32_attrs() || op_.f32_attrs()->size() == 0)
+    return setGrid(l, 1);
   cpu::SamplingSpec spec;
   spec.temperature = f32Attr(0);
   spec.topP = f32Attr(1);

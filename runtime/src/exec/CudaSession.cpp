@@ -270,6 +270,17 @@ Result<int32_t> CudaSession::runPick(const Program &program,
     return launch.status();
   if (!greedy)
     VLMC_RETURN_IF_ERROR(cuda::setSamplingArgs(launch->args, step->spec, step->draw));
+  if (launch->workspaceBytes > 0) {
+    // Zeroed once: kernels leave the leading counter bytes zero.
+    if (pickWorkspace_.size() < launch->workspaceBytes) {
+      Result<cuda::DeviceBuffer> grown = model_.device().allocate(launch->workspaceBytes);
+      if (!grown)
+        return grown.status();
+      pickWorkspace_ = std::move(*grown);
+      VLMC_RETURN_IF_ERROR(model_.device().fill(pickWorkspace_, 0, pickWorkspace_.size()));
+    }
+    launch->args.p[cuda::kWorkspacePointer] = reinterpret_cast<void *>(pickWorkspace_.ptr());
+  }
   void *params[] = {&launch->args};
   VLMC_RETURN_IF_ERROR(model_.device().launch(
       model_.kernel(size_t(kernel)), {launch->grid[0], launch->grid[1], launch->grid[2]},

@@ -104,7 +104,7 @@ private:
   std::map<fb::OpCode, std::vector<uint8_t>> pickOps_;
   std::vector<cuda::DeviceTensor> greedyInputs_, sampleInputs_;
   cuda::DeviceTensor pickOutput_;
-  cuda::DeviceBuffer pickToken_, penalizedIds_;
+  cuda::DeviceBuffer pickToken_, penalizedIds_, pickWorkspace_;
   cpu::SamplingScratch hostScratch_;
 };
 

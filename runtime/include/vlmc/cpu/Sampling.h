@@ -9,7 +9,7 @@
 //     distinct token).
 //  2. temperature == 0: the first index of the largest penalized logit (NaN
 //     never wins; all NaN gives 0). Nothing else applies.
-//  3. Otherwise p_i = samplingExp((x_i - max) / temperature) in float, and the
+//  3. Otherwise p_i = samplingExp((x_i - max) * (1 / temperature)) in float, and the
 //     integer weight w_i = trunc(p_i * 2^40). Sums of weights are exact, so
 //     every cut below is decided the same way everywhere.
 //  4. Candidates in order of p descending, then index ascending: the first

@@ -60,9 +60,11 @@
 //                               top-k, d[2] = number of ids, d[3] = the draw
 //                               (53 bits); f[0] = temperature, f[1] = top-p,
 //                               f[2] = min-p, f[3] = repetition penalty (from
-//                               the op's attrs, or setSamplingArgs); p[0] one
+//                               the op's attrs; an op without them leaves
+//                               these to setSamplingArgs); p[0] one
 //                               int32, the token (cpu::sampleToken's rule);
-//                               the artifact's sample_kernel
+//                               a workspace of 4 bytes per token (rounded up
+//                               to 1024 tokens); the artifact's sample_kernel
 //   Parameter, Reshape          no kernel (views)
 //
 // Launch shapes, per GridKind (block = Kernel.block threads, dynamic shared

@@ -317,6 +317,8 @@ TEST(CodegenPlanLaunch, SampleTakesTheSpecFromTheAttributes) {
   EXPECT_EQ(p.launch->args.f[0], 0.7f);
   EXPECT_EQ(p.launch->args.f[3], 1.1f);
   EXPECT_EQ(p.launch->args.p[2], in[1].data);
+  // The row's probabilities: 149 x 1024 floats after the counters.
+  EXPECT_EQ(p.launch->workspaceBytes, cuda::kWorkspaceCounterBytes + 149 * 1024 * 4);
 
   cpu::SamplingSpec spec;
   spec.temperature = 1.0f;
