@@ -115,8 +115,8 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
   // Bumped whenever generated code or the artifact format changes, so that
   // artifacts cached by an older vlmc are rebuilt (2: synthetic weights at
   // load, embedded cubins, decode attention prefetch; 3: fused add + RMSNorm
-  // and gated activations, the greedy ArgMax kernel).
-  hash.add("vlmc-artifact-cache-3");
+  // and gated activations, the greedy ArgMax kernel; 4: the Sample kernel).
+  hash.add("vlmc-artifact-cache-4");
   hash.add(target);
   hash.add(options.quantizeActivations ? "qa" : "no-qa");
   // Options are hashed only when they differ from the defaults, so the key
