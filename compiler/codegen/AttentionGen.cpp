@@ -19,10 +19,12 @@
 // * Sq > 16 (prefill): flash-attention style. A block holds 32 queries of one
 //   head (4 threads per query, each owning a quarter of the head dim), walks
 //   the block's visible key range in tiles of 32 keys staged in shared
-//   memory as f32, and keeps an online softmax per query.
+//   memory as f32, and keeps an online softmax per query. In bf16 with a head
+//   dim of whole 16-element MMA steps (up to 128) the prefill runs on tensor
+//   cores instead (kMmaPrefillText; 64 queries per block).
 //
-// fp32 throughout (scores, softmax, accumulation); expf for the
-// exponentials. Output = acc * (1 / sum) as in the reference.
+// fp32 throughout (scores, softmax, accumulation; the tensor-core prefill
+// rounds P to bf16 for P.V); expf for the exponentials. Output = acc * (1 / sum) as in the reference.
 #include "Internal.h"
 
 namespace vlmc::codegen::detail {
@@ -433,12 +435,177 @@ __device__ void attn_prefill(const KernelArgs &a, float *sm) {
 }
 )cuda";
 
+// Prefill on tensor cores (bf16, D % 16 == 0, D <= 128): a block holds 64
+// queries of one head, a warp 16 of them. S = Q.K^T and O += P.V are
+// m16n8k16 bf16 MMAs with fp32 accumulation (the products of bf16 inputs are
+// exact); P is rounded to bf16 for the second product, as flash attention
+// does. K tiles of 64 keys are staged row-major and V tiles transposed, rows
+// padded by 8 elements so the fragment loads hit 32 distinct banks. The
+// score fragment of S is the A fragment of P.V, so P never leaves registers.
+const char *kMmaPrefillText = R"cuda(
+// ---- prefill path on tensor cores -------------------------------------------------
+namespace am {
+constexpr int BQ = 64, BK = 64, D = cfg::D;
+constexpr int KS = D / 16;  // k-steps of q.k
+constexpr int NT = BK / 8;  // 8-key tiles of the scores
+constexpr int DT = D / 8;   // 8-column tiles of the output
+constexpr int KROW = D + 8; // padded K tile row (bf16 elements)
+constexpr int VROW = BK + 8; // padded transposed-V tile row
+constexpr int VPR = D / 8;  // 16-byte vectors per key row
+}
+
+VLM_DEV void mma_bf16(float *c, const u32 *a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+VLM_DEV u32 pack_bf16(float lo, float hi) { return f32_to_bf16(lo) | (f32_to_bf16(hi) << 16); }
+
+__device__ void attn_prefill_mma(const KernelArgs &a, float *sm) {
+  using namespace am;
+  u16 *Ks = (u16 *)sm, *Vt = Ks + BK * KROW;
+  const i64 Sq = a.d[0], nseg = a.d[2];
+  const float scale = a.f[0];
+  const int h = blockIdx.y, kvh = h / cfg::G;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, c = lane & 3;
+  const i64 q0 = (i64)blockIdx.x * BQ;
+  const i64 r0 = q0 + warp * 16 + g, r1 = r0 + 8; // this thread's two query rows
+  const u16 *q = (const u16 *)a.p[1], *k = (const u16 *)a.p[2], *v = (const u16 *)a.p[3];
+  const int *seg = (const int *)a.p[4];
+  const i64 kvLen = kv_length(a);
+  i64 lo0 = 0, hi0 = 0, lo1 = 0, hi1 = 0, blo, bhi, unused;
+  if (r0 < Sq) key_range(r0, Sq, kvLen, seg, nseg, lo0, hi0);
+  if (r1 < Sq) key_range(r1, Sq, kvLen, seg, nseg, lo1, hi1);
+  key_range(q0, Sq, kvLen, seg, nseg, blo, unused);
+  key_range((q0 + BQ < Sq ? q0 + BQ : Sq) - 1, Sq, kvLen, seg, nseg, unused, bhi);
+
+  u32 qa[KS][4];
+#pragma unroll
+  for (int ks = 0; ks < KS; ++ks) {
+    const int col = ks * 16 + 2 * c;
+    const u16 *q0row = q + (r0 * cfg::HQ + h) * D + col, *q1row = q + (r1 * cfg::HQ + h) * D + col;
+    qa[ks][0] = r0 < Sq ? *(const u32 *)q0row : 0u;
+    qa[ks][1] = r1 < Sq ? *(const u32 *)q1row : 0u;
+    qa[ks][2] = r0 < Sq ? *(const u32 *)(q0row + 8) : 0u;
+    qa[ks][3] = r1 < Sq ? *(const u32 *)(q1row + 8) : 0u;
+  }
+  float o[DT][4];
+#pragma unroll
+  for (int t = 0; t < DT; ++t) o[t][0] = o[t][1] = o[t][2] = o[t][3] = 0.0f;
+  float m0 = VLM_NEG_INF, m1 = VLM_NEG_INF, l0 = 0.0f, l1 = 0.0f;
+
+  for (i64 kb = blo; kb < bhi; kb += BK) {
+    __syncthreads(); // the previous tile is consumed
+    for (int u = threadIdx.x; u < BK * VPR; u += 128) {
+      const int r = u / VPR, col = (u % VPR) * 8;
+      const i64 j = kb + r;
+      U4 kv = {0u, 0u, 0u, 0u};
+      if (j < bhi) kv = *(const U4 *)(k + (j * cfg::HKV + kvh) * D + col);
+      *(U4 *)(Ks + r * KROW + col) = kv;
+    }
+    // V transposed; consecutive threads take consecutive keys, so the 2-byte
+    // stores of a warp fill 16 distinct words.
+    for (int u = threadIdx.x; u < BK * VPR; u += 128) {
+      const int r = u % BK, col = (u / BK) * 8;
+      const i64 j = kb + r;
+      U4 vv = {0u, 0u, 0u, 0u};
+      if (j < bhi) vv = *(const U4 *)(v + (j * cfg::HKV + kvh) * D + col);
+      const u16 *ve = (const u16 *)&vv;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) Vt[(col + e) * VROW + r] = ve[e];
+    }
+    __syncthreads();
+
+    float s[NT][4];
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+#pragma unroll
+      for (int ks = 0; ks < KS; ++ks) {
+        const u16 *kr = Ks + (nt * 8 + g) * KROW + ks * 16 + 2 * c;
+        mma_bf16(s[nt], qa[ks], *(const u32 *)kr, *(const u32 *)(kr + 8));
+      }
+    }
+    float mx0 = VLM_NEG_INF, mx1 = VLM_NEG_INF;
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const i64 j = kb + nt * 8 + 2 * c + e;
+        s[nt][e] = j >= lo0 && j < hi0 ? __fmul_rn(s[nt][e], scale) : VLM_NEG_INF;
+        s[nt][2 + e] = j >= lo1 && j < hi1 ? __fmul_rn(s[nt][2 + e], scale) : VLM_NEG_INF;
+        mx0 = fmaxf(mx0, s[nt][e]);
+        mx1 = fmaxf(mx1, s[nt][2 + e]);
+      }
+#pragma unroll
+    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xFFFFFFFFu, mx0, o2));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xFFFFFFFFu, mx1, o2));
+    }
+    const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
+    const float al0 = mn0 == VLM_NEG_INF ? 1.0f : expf(m0 - mn0);
+    const float al1 = mn1 == VLM_NEG_INF ? 1.0f : expf(m1 - mn1);
+    l0 *= al0;
+    l1 *= al1;
+#pragma unroll
+    for (int t = 0; t < DT; ++t) {
+      o[t][0] *= al0;
+      o[t][1] *= al0;
+      o[t][2] *= al1;
+      o[t][3] *= al1;
+    }
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        s[nt][e] = mn0 == VLM_NEG_INF ? 0.0f : expf(s[nt][e] - mn0);
+        s[nt][2 + e] = mn1 == VLM_NEG_INF ? 0.0f : expf(s[nt][2 + e] - mn1);
+        l0 += s[nt][e];
+        l1 += s[nt][2 + e];
+      }
+    m0 = mn0;
+    m1 = mn1;
+#pragma unroll
+    for (int t = 0; t < NT / 2; ++t) {
+      const u32 pa[4] = {pack_bf16(s[2 * t][0], s[2 * t][1]), pack_bf16(s[2 * t][2], s[2 * t][3]),
+                         pack_bf16(s[2 * t + 1][0], s[2 * t + 1][1]),
+                         pack_bf16(s[2 * t + 1][2], s[2 * t + 1][3])};
+#pragma unroll
+      for (int dt = 0; dt < DT; ++dt) {
+        const u16 *vr = Vt + (dt * 8 + g) * VROW + t * 16 + 2 * c;
+        mma_bf16(o[dt], pa, *(const u32 *)vr, *(const u32 *)(vr + 8));
+      }
+    }
+  }
+#pragma unroll
+  for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+    l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, o2);
+    l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, o2);
+  }
+  const float inv0 = l0 > 0.0f ? __fdiv_rn(1.0f, l0) : 0.0f;
+  const float inv1 = l1 > 0.0f ? __fdiv_rn(1.0f, l1) : 0.0f;
+  u16 *out = (u16 *)a.p[0];
+#pragma unroll
+  for (int dt = 0; dt < DT; ++dt) {
+    const int col = dt * 8 + 2 * c;
+    if (r0 < Sq)
+      *(u32 *)(out + (r0 * cfg::HQ + h) * D + col) =
+          pack_bf16(__fmul_rn(o[dt][0], inv0), __fmul_rn(o[dt][1], inv0));
+    if (r1 < Sq)
+      *(u32 *)(out + (r1 * cfg::HQ + h) * D + col) =
+          pack_bf16(__fmul_rn(o[dt][2], inv1), __fmul_rn(o[dt][3], inv1));
+  }
+}
+)cuda";
+
 const char *kEntryText = R"cuda(
 {
   extern __shared__ U4 vlm_smem[];
   float *sm = (float *)vlm_smem;
   if (a.d[0] <= 16) attn_decode(a, sm);
-  else attn_prefill(a, sm);
+  else VLM_ATTN_PREFILL(a, sm);
 }
 )cuda";
 
@@ -480,17 +647,20 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   const int64_t dl = (D + 32 * e2 - 1) / (32 * e2);
   const int64_t bk = D <= 128 ? 32 : 16;
 
+  // Tensor cores for the bf16 prefill when the head dim is whole MMA k-steps
+  // and the tiles fit shared memory.
+  const bool mma = bf16 && D % 16 == 0 && D <= 128;
   KernelSource ks;
   ks.grid = fb::GridKind::QueryHeads;
   ks.block = 128;
-  ks.tileM = 32; // prefill queries per block
+  ks.tileM = mma ? 64 : 32; // prefill queries per block
   // Decode blocks take one query head each: a kv head's group shares its K/V
   // rows through L2 instead of one block, for 6x the blocks at Qwen2-VL's
   // 12/2 heads (a decode step is latency-bound: few blocks left most SMs
   // idle).
   const int64_t GB = 1;
   const int64_t decodeBytes = (GB * D + 4 * GB * 32 + 4 * GB * 2 + 4 * GB * D) * 4;
-  const int64_t prefillBytes = 2 * bk * D * 4;
+  const int64_t prefillBytes = mma ? (64 * (D + 8) + D * (64 + 8)) * 2 : 2 * bk * D * 4;
   const int64_t bytes = decodeBytes > prefillBytes ? decodeBytes : prefillBytes;
   if (bytes > kMaxSharedBytes)
     return invalidArgument("codegen: Attention: " + std::to_string(G) +
@@ -503,7 +673,8 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   ks.name = "vlm_attention_hq" + std::to_string(desc.heads) + "_hkv" +
             std::to_string(desc.kvHeads) + "_d" + std::to_string(D) +
             (causal ? "_causal" : "") + (desc.hasSegments ? "_seg" : "") +
-            (desc.hasKvLength ? "_kvlen" : "") + "_" + dtypeTag(desc.dtype);
+            (desc.hasKvLength ? "_kvlen" : "") + (mma ? "_tc" : "") + "_" +
+            dtypeTag(desc.dtype);
 
   std::string s = prelude(desc.dtype);
   s += "namespace cfg {\n";
@@ -522,7 +693,8 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   s += "} // namespace cfg\n";
   s += kCommonText;
   s += kDecodeText;
-  s += kPrefillText;
+  s += mma ? kMmaPrefillText : kPrefillText;
+  s += mma ? "#define VLM_ATTN_PREFILL attn_prefill_mma\n" : "#define VLM_ATTN_PREFILL attn_prefill\n";
   s += entry(ks.name, ks.block);
   s += kEntryText;
   ks.source = std::move(s);

@@ -115,7 +115,8 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
   // Bumped whenever generated code or the artifact format changes, so that
   // artifacts cached by an older vlmc are rebuilt (2: synthetic weights at
   // load, embedded cubins, decode attention prefetch; 3: fused add + RMSNorm
-  // and gated activations, the greedy ArgMax kernel; 4: the Sample kernel).
+  // and gated activations, the greedy ArgMax kernel; 4: the Sample kernel,
+  // tensor-core prefill attention).
   hash.add("vlmc-artifact-cache-4");
   hash.add(target);
   hash.add(options.quantizeActivations ? "qa" : "no-qa");

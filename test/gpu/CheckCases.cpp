@@ -549,6 +549,10 @@ void addAttentionCases(std::vector<CaseSpec> &out, uint64_t seed) {
       {64, 64, -1, 16, 16, 80, false, {0, 64}},
       {96, 96, -1, 16, 16, 80, true, {0, 1, 40, 96}},
       {12, 12, -1, 16, 16, 80, false, {0, 5, 12}},
+      // Larger: an image's patches in two windows; SigLIP-shaped (D 64).
+      {2048, 2048, -1, 16, 16, 80, false, {0, 1000, 2048}},
+      {729, 729, -1, 12, 12, 64, false, {}},
+      {130, 130, -1, 12, 12, 64, true, {}},
   };
   for (DType dt : {DType::BF16, DType::F32})
     for (const AttnShape &a : shapes)
