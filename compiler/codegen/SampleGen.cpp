@@ -10,7 +10,11 @@
 // integer weight for top-p -- and a scan hands each thread its quota of the
 // ties at t. Every sum is an integer, so the block's order of additions
 // cannot change a decision. The probabilities are computed once into the
-// workspace (4 bytes per token) and read back by every pass. Penalized ids live in a shared bitmap of the
+// workspace (4 bytes per token). As soon as the tokens a cut can keep (those
+// at or above the digits found so far) fit a shared list of 2048, they are
+// compacted there in index order, and the remaining passes walk the list
+// instead of the vocabulary; ties and draws keep their index order, so the
+// result does not depend on when (or whether) that happens. Penalized ids live in a shared bitmap of the
 // vocabulary, applied as each logit is read (the logits are not modified).
 #include "Internal.h"
 
@@ -18,9 +22,15 @@
 
 namespace vlmc::codegen {
 
+namespace {
+// Candidates a cut may move into shared memory (index and key each).
+constexpr int64_t kSampleList = 2048;
+} // namespace
+
 int64_t maxSampleVocabulary() {
   // The bitmap and the kernel's fixed shared arrays within the default 48 KiB.
-  constexpr int64_t fixedBytes = 256 * 8 + 32 * 8 + 32 * 4 + 32 * 4 + 2 * 8;
+  constexpr int64_t fixedBytes =
+      256 * 8 + 256 * 4 + kSampleList * 8 + 32 * 8 + 32 * 4 + 32 * 4 + 3 * 8;
   return (detail::kMaxSharedBytes - fixedBytes) / 4 * 32;
 }
 
@@ -31,12 +41,16 @@ const char *kSampleText = R"cuda(
 {
   constexpr int N = cfg::N, T = 1024, C = (N + T - 1) / T, WORDS = (N + 31) / 32;
   constexpr int NONE = 0x7FFFFFFF;
+  constexpr int LIST = cfg::LIST, L = LIST / T; // candidate list, entries per thread
   __shared__ u32 penalizedBits[WORDS];
   __shared__ u64 hist[256];
+  __shared__ u32 histCount[256];
+  __shared__ int listIndex[LIST];
+  __shared__ u32 listKey[LIST];
   __shared__ u64 warpU64[32];
   __shared__ float warpF[32];
   __shared__ int warpI[32];
-  __shared__ u64 decided[2];
+  __shared__ u64 decided[3];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const act_t *x = (const act_t *)a.p[1] + (a.d[0] - 1) * (i64)N;
   int *out = (int *)a.p[0];
@@ -139,27 +153,52 @@ const char *kSampleText = R"cuda(
   // Each thread's p, as float bits, kept in the workspace (after its
   // counters) at [j * T + tid] so that a warp's accesses coalesce: the
   // passes below read them instead of recomputing the exp.
+  // The weight of the whole vocabulary (top-p's base) comes along.
   u32 *keys = (u32 *)((char *)a.p[7] + 4096);
+  u64 all = 0;
   for (int j = 0; j < C; ++j) {
     const int i = begin + j;
-    if (i < end) keys[j * T + tid] = __float_as_uint(prob(i));
+    if (i < end) {
+      const float p = prob(i);
+      keys[j * T + tid] = __float_as_uint(p);
+      all += weight(p);
+    }
   }
+  all = sum(all);
 
   // Stage 0: every token; 1: top-k's and min-p's survivors; 2: also top-p's.
   u32 kt = 0u, pt = 0u;       // the cuts' keys (0: no cut)
   int quotaK = NONE, quotaP = NONE; // ties at the cut this thread keeps
-  // Visits this thread's indices in order, every lane of a warp in step (C
-  // times; `member` false past the end and for non-members), so that a
-  // visitor may use warp intrinsics.
+  // Once a cut's candidates fit the shared list (LIST entries, in index
+  // order; thread t owns entries [t*L, (t+1)*L)), the passes walk the list
+  // instead of the vocabulary. listStage: the stage its entries already
+  // passed (-1: no list).
+  bool compact = false;
+  int listStage = -1, listSize = 0;
+  // Visits this thread's tokens in index order, every lane of a warp in step
+  // (C or L times; `member` false past the end and for non-members), so that
+  // a visitor may use warp intrinsics.
   auto walk = [&](int stage, auto &&visit) {
     int tiesK = 0, tiesP = 0;
-    for (int j = 0; j < C; ++j) {
-      const int i = begin + j;
-      const bool valid = i < end;
-      const u32 key = valid ? keys[j * T + tid] : 0u;
+    const int items = compact ? L : C;
+    for (int j = 0; j < items; ++j) {
+      int i;
+      u32 key;
+      bool valid;
+      if (compact) {
+        const int e = tid * L + j;
+        valid = e < listSize;
+        i = valid ? listIndex[e] : 0;
+        key = valid ? listKey[e] : 0u;
+      } else {
+        i = begin + j;
+        valid = i < end;
+        key = valid ? keys[j * T + tid] : 0u;
+      }
       const float p = __uint_as_float(key);
       bool member = valid;
-      if (member && stage >= 1 && (key < kt || (key == kt && tiesK++ >= quotaK) || !(p >= minP)))
+      if (member && stage >= 1 && listStage < 1 &&
+          (key < kt || (key == kt && tiesK++ >= quotaK) || !(p >= minP)))
         member = false;
       if (member && stage >= 2 && (key < pt || (key == pt && tiesP++ >= quotaP)))
         member = false;
@@ -174,15 +213,42 @@ const char *kSampleText = R"cuda(
     const u32 group = __match_any_sync(0xFFFFFFFFu, bin);
     const u32 low = __reduce_add_sync(group, (u32)(amount & 0xFFFFFFu));
     const u32 high = __reduce_add_sync(group, (u32)(amount >> 24));
-    if (bin >= 0 && lane == __ffs(group) - 1) atomicAdd(&hist[bin], ((u64)high << 24) + low);
+    if (bin >= 0 && lane == __ffs(group) - 1) {
+      atomicAdd(&hist[bin], ((u64)high << 24) + low);
+      atomicAdd(&histCount[bin], (u32)__popc(group));
+    }
+  };
+  // Moves the members (of `stage`) with key >= threshold into the list.
+  auto compactFrom = [&](int stage, u32 threshold) {
+    u64 mine = 0, total;
+    walk(stage, [&](int, bool member, float, u32 key) { if (member && key >= threshold) ++mine; });
+    u64 at = scan(mine, total);
+    walk(stage, [&](int i, bool member, float, u32 key) {
+      if (member && key >= threshold) {
+        listIndex[at] = i;
+        listKey[at] = key;
+        ++at;
+      }
+    });
+    __syncthreads();
+    compact = true;
+    listStage = stage;
+    listSize = (int)total;
   };
   // The largest key t whose members (of `stage`) with key >= t reach
   // `target` (at most their total), counting tokens or adding weights;
   // `left` is what the members at t must still bring.
+  // While walking the vocabulary, the members with key >= the prefix found
+  // so far are counted after each digit; once they fit the list, they move
+  // there (they hold every token this cut keeps).
   auto select = [&](int stage, bool counting, u64 target, u64 &left) -> u32 {
     u32 prefix = 0u, mask = 0u;
+    u64 countAbove = 0; // members whose key is above the prefix's range
     for (int shift = 24; shift >= 0; shift -= 8) {
-      if (tid < 256) hist[tid] = 0;
+      if (tid < 256) {
+        hist[tid] = 0;
+        histCount[tid] = 0u;
+      }
       __syncthreads();
       walk(stage, [&](int, bool member, float p, u32 key) {
         const bool in = member && (key & mask) == prefix;
@@ -190,20 +256,26 @@ const char *kSampleText = R"cuda(
       });
       __syncthreads();
       if (tid == 0) {
-        u64 above = 0;
+        u64 above = 0, aboveCount = 0;
         int b = 255;
         for (; b > 0; --b) {
           if (above + hist[b] >= target) break;
           above += hist[b];
+          aboveCount += histCount[b];
         }
         decided[0] = (u64)b;
         decided[1] = target - above;
+        decided[2] = aboveCount;
       }
       __syncthreads();
-      prefix |= (u32)decided[0] << shift;
+      const int b = (int)decided[0];
+      prefix |= (u32)b << shift;
       mask |= 255u << shift;
       target = decided[1];
+      const u64 candidates = countAbove + decided[2] + histCount[b];
+      countAbove += decided[2];
       __syncthreads();
+      if (!compact && candidates <= (u64)LIST) compactFrom(stage, prefix);
     }
     left = target;
     return prefix;
@@ -224,9 +296,7 @@ const char *kSampleText = R"cuda(
     quotaK = quota(0, kt, left);
   }
   if (topP < 1.0f) {
-    u64 all = 0, survivors = 0;
-    walk(0, [&](int, bool member, float p, u32) { if (member) all += weight(p); });
-    all = sum(all);
+    u64 survivors = 0;
     walk(1, [&](int, bool member, float p, u32) { if (member) survivors += weight(p); });
     survivors = sum(survivors);
     const u64 target = (u64)ceil((double)topP * (double)all);
@@ -291,6 +361,7 @@ Result<KernelSource> generateSample(const OpDesc &desc) {
   std::string s = prelude(desc.dtype);
   s += "namespace cfg {\n";
   s += constant("int", "N", desc.width);
+  s += constant("int", "LIST", kSampleList);
   s += "} // namespace cfg\n";
   s += samplingExpSource();
   s += entry(ks.name, ks.block);
