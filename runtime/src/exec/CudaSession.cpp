@@ -245,24 +245,8 @@ Result<int32_t> CudaSession::runPick(const Program &program,
              size_t(rows - 1) * size_t(vocab) * dtypeBytes(logits.dtype);
   row.dtype = logits.dtype;
   row.shape.assign({1, vocab});
-  if (!greedy) {
-    cuda::DeviceTensor &ids = sampleInputs_[1];
-    ids.data = nullptr;
-    ids.shape.assign({0});
-    if (step->penalizedCount > 0) {
-    const size_t bytes = step->penalizedCount * sizeof(int32_t);
-      if (penalizedIds_.size() < bytes) {
-        Result<cuda::DeviceBuffer> grown =
-            model_.device().allocate(std::max<size_t>(bytes, 256));
-        if (!grown)
-          return grown.status();
-        penalizedIds_ = std::move(*grown);
-      }
-      VLMC_RETURN_IF_ERROR(model_.device().copyToDevice(penalizedIds_, step->penalized, bytes));
-      ids.data = reinterpret_cast<void *>(penalizedIds_.ptr());
-      ids.shape.assign({int64_t(step->penalizedCount)});
-    }
-  }
+  if (!greedy)
+    VLMC_RETURN_IF_ERROR(stagePenalizedIds(*step));
   const fb::OpCode code = greedy ? fb::OpCode::ArgMax : fb::OpCode::Sample;
   Result<cuda::Launch> launch =
       cuda::planLaunch(pickOp(code), model_.kernelInfo(size_t(kernel)), operands, pickOutput_);
@@ -270,17 +254,7 @@ Result<int32_t> CudaSession::runPick(const Program &program,
     return launch.status();
   if (!greedy)
     VLMC_RETURN_IF_ERROR(cuda::setSamplingArgs(launch->args, step->spec, step->draw));
-  if (launch->workspaceBytes > 0) {
-    // Zeroed once: kernels leave the leading counter bytes zero.
-    if (pickWorkspace_.size() < launch->workspaceBytes) {
-      Result<cuda::DeviceBuffer> grown = model_.device().allocate(launch->workspaceBytes);
-      if (!grown)
-        return grown.status();
-      pickWorkspace_ = std::move(*grown);
-      VLMC_RETURN_IF_ERROR(model_.device().fill(pickWorkspace_, 0, pickWorkspace_.size()));
-    }
-    launch->args.p[cuda::kWorkspacePointer] = reinterpret_cast<void *>(pickWorkspace_.ptr());
-  }
+  VLMC_RETURN_IF_ERROR(bindPickWorkspace(*launch));
   void *params[] = {&launch->args};
   VLMC_RETURN_IF_ERROR(model_.device().launch(
       model_.kernel(size_t(kernel)), {launch->grid[0], launch->grid[1], launch->grid[2]},
@@ -292,6 +266,40 @@ Result<int32_t> CudaSession::runPick(const Program &program,
                          " kernel returned index " + std::to_string(token) +
                          " for a vocabulary of " + std::to_string(vocab));
   return token;
+}
+
+Status CudaSession::stagePenalizedIds(const cpu::SamplingStep &step) {
+  cuda::DeviceTensor &ids = sampleInputs_[1];
+  ids.data = nullptr;
+  ids.shape.assign({0});
+  if (step.penalizedCount == 0)
+    return Status::ok();
+  const size_t bytes = step.penalizedCount * sizeof(int32_t);
+  if (penalizedIds_.size() < bytes) {
+    Result<cuda::DeviceBuffer> grown = model_.device().allocate(std::max<size_t>(bytes, 256));
+    if (!grown)
+      return grown.status();
+    penalizedIds_ = std::move(*grown);
+  }
+  VLMC_RETURN_IF_ERROR(model_.device().copyToDevice(penalizedIds_, step.penalized, bytes));
+  ids.data = reinterpret_cast<void *>(penalizedIds_.ptr());
+  ids.shape.assign({int64_t(step.penalizedCount)});
+  return Status::ok();
+}
+
+Status CudaSession::bindPickWorkspace(cuda::Launch &launch) {
+  if (launch.workspaceBytes == 0)
+    return Status::ok();
+  // Zeroed once: kernels leave the leading counter bytes zero.
+  if (pickWorkspace_.size() < launch.workspaceBytes) {
+    Result<cuda::DeviceBuffer> grown = model_.device().allocate(launch.workspaceBytes);
+    if (!grown)
+      return grown.status();
+    pickWorkspace_ = std::move(*grown);
+    VLMC_RETURN_IF_ERROR(model_.device().fill(pickWorkspace_, 0, pickWorkspace_.size()));
+  }
+  launch.args.p[cuda::kWorkspacePointer] = reinterpret_cast<void *>(pickWorkspace_.ptr());
+  return Status::ok();
 }
 
 // planLaunch reads the op's code and input ids: ArgMax over input 0; Sample

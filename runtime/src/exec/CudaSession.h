@@ -83,6 +83,10 @@ private:
   Status runWithReplay(const Program &program, ProgramState &state, CudaExecutor &executor);
   // The ArgMax/Sample op planLaunch reads (its code and inputs).
   const fb::Op &pickOp(fb::OpCode code);
+  // The Sample launch's penalized ids (input 1), uploaded.
+  Status stagePenalizedIds(const cpu::SamplingStep &step);
+  // The launch's workspace (the Sample kernel's probabilities), if any.
+  Status bindPickWorkspace(cuda::Launch &launch);
   bool sameInputs(const ProgramState &state, uint64_t generation) const;
   void rememberInputs(ProgramState &state, uint64_t generation);
 

@@ -292,6 +292,48 @@ TEST(SessionTest, DecodeGreedyPicksTheFirstLargestLogit) {
   EXPECT_FALSE((*greedy)->decodeGreedy(-1).isOk());
 }
 
+// decodeSample draws from decode's logits: with top-k 3, the smallest draw
+// gives the first of the three largest logits in index order and the largest
+// draw the last (the draw walks kept tokens in index order); top-k 1 is
+// greedy whatever the draw. Expectations come from the logits here.
+TEST(SessionTest, DecodeSampleDrawsFromTheKeptTokensInIndexOrder) {
+  if (artifactDir().empty())
+    GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> withLogits = Session::create(*model, {64, 1});
+  Result<std::unique_ptr<Session>> sampled = Session::create(*model, {64, 1});
+  ASSERT_TRUE(withLogits.isOk() && sampled.isOk());
+  const std::vector<int32_t> prompt = {1, 5, 9, 13};
+  ASSERT_TRUE((*withLogits)->prefill(prompt).isOk());
+  ASSERT_TRUE((*sampled)->prefill(prompt).isOk());
+  int32_t token = 7;
+  for (int step = 0; step < 12; ++step) {
+    cpu::SamplingStep s;
+    s.spec.temperature = 1.0f;
+    s.spec.topK = step % 3 == 2 ? 1 : 3;
+    s.draw = step % 2 == 0 ? 0 : (uint64_t(1) << 53) - 1;
+    Result<TensorRef> logits = (*withLogits)->decode(token);
+    Result<int32_t> picked = (*sampled)->decodeSample(token, s);
+    ASSERT_TRUE(logits.isOk() && picked.isOk());
+    const float *row = logits->as<float>();
+    std::vector<int32_t> order(size_t(logits->shape.back()));
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = int32_t(i);
+    std::partial_sort(order.begin(), order.begin() + 3, order.end(),
+                      [row](int32_t a, int32_t b) { return row[a] > row[b]; });
+    int32_t expected = order[0];
+    if (s.spec.topK == 3)
+      expected = s.draw == 0 ? *std::min_element(order.begin(), order.begin() + 3)
+                             : *std::max_element(order.begin(), order.begin() + 3);
+    ASSERT_EQ(*picked, expected) << "step " << step;
+    token = expected;
+  }
+  cpu::SamplingStep bad;
+  bad.spec.temperature = 1.0f;
+  EXPECT_FALSE((*sampled)->decodeSample(-1, bad).isOk());
+}
+
 // transformers' hidden_states (input embeddings, each layer's output, the
 // final norm) against what the artifact compiled with --emit-hidden-states
 // returns after the logits and KV caches.
