@@ -27,10 +27,12 @@ def load(path, quantize_activations=False, device=None, **compile_options):
     unquantized model, and an artifact must have been compiled with the same
     setting.
 
-    device: None or "cpu" (the CPU backend), or "cuda": refused with a
-    RuntimeError in this build, after a directory has been checked against
-    the cuda target (so mxfp8/nvfp4 without quantize_activations gets the
-    compiler's ValueError, as on a CUDA build).
+    device: None or "cpu" (the CPU backend), or "cuda": compiled for the
+    CUDA target and run on the GPU (decode replayed from a CUDA graph, the
+    next token picked on the device). Without an NVIDIA driver or device it
+    is refused with a RuntimeError, after a directory has been checked
+    against the cuda target (so mxfp8/nvfp4 without quantize_activations
+    gets the compiler's ValueError either way).
 
     compile_options (directories only): quantize, q_bits, q_group_size,
     q_mode ("affine", "mxfp4", "mxfp8", "nvfp4"), quant_predicate,
