@@ -94,9 +94,7 @@ Result<Timed> runOnce(const std::shared_ptr<exec::Model> &m, const exec::Session
   std::vector<int32_t> history(1, 0);
   history.reserve(size_t(genTokens) + 1);
   for (int64_t i = 0; i < genTokens; ++i) {
-    Result<int32_t> step = sampler.greedy()
-                               ? s.decodeGreedy(history.back())
-                               : s.decodeSample(history.back(), sampler.next(history));
+    Result<int32_t> step = s.decodeSample(history.back(), sampler.next(history));
     if (!step)
       return step.status();
     history.push_back(*step);
@@ -286,7 +284,7 @@ int main(int argc, char **argv) {
       return fail(t.status());
   }
   std::string samplingName = "greedy";
-  if (!generate::Sampler(sampling).greedy()) {
+  if (!generate::specOf(sampling).greedy()) {
     char text[160];
     std::snprintf(text, sizeof text, "temperature %g, top-p %g, top-k %d, min-p %g, penalty %g",
                   double(sampling.temperature), double(sampling.topP), sampling.topK,

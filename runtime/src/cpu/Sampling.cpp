@@ -1,5 +1,7 @@
 #include "vlmc/cpu/Sampling.h"
 
+#include "vlmc/cpu/Kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -32,18 +34,6 @@ uint64_t samplingThreshold(uint64_t total, uint64_t draw) {
   return uint64_t((static_cast<unsigned __int128>(total) * draw) >> 53);
 }
 
-namespace {
-
-int32_t firstLargest(const float *x, int64_t n) {
-  int64_t best = -1;
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isnan(x[i]) && (best < 0 || x[i] > x[best]))
-      best = i;
-  return best < 0 ? 0 : int32_t(best);
-}
-
-} // namespace
-
 int32_t sampleToken(const float *logits, int64_t n, const SamplingStep &step,
                     SamplingScratch &s) {
   const SamplingSpec &spec = step.spec;
@@ -60,7 +50,7 @@ int32_t sampleToken(const float *logits, int64_t n, const SamplingStep &step,
       x[id] = x[id] > 0 ? x[id] / spec.penalty : x[id] * spec.penalty;
     }
   if (spec.temperature == 0.0f)
-    return firstLargest(x, n);
+    return argMax(x, n);
 
   float maxLogit = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < n; ++i)

@@ -4,7 +4,6 @@
 // here against the others.
 #include "vlmc/cuda/KernelAbi.h"
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -108,6 +107,7 @@ private:
   Status elementwise(Launch &l);
   Status pixelShuffle(Launch &l);
   Status splice(Launch &l);
+  Status requireRows(const char *what) const;
   Status argMax(Launch &l);
   Status sample(Launch &l);
 
@@ -471,17 +471,24 @@ Status Planner::splice(Launch &l) {
   return setGrid(l, L);
 }
 
-Status Planner::argMax(Launch &l) {
-  VLMC_RETURN_IF_ERROR(require(0, "x"));
+// Input 0 as rows of logits (ArgMax, Sample): bf16 or f32, a non-empty last dim.
+Status Planner::requireRows(const char *what) const {
+  VLMC_RETURN_IF_ERROR(require(0, what));
   const DeviceTensor &x = in_[0];
   if (x.dtype != fb::DType::BF16 && x.dtype != fb::DType::F32)
-    return error(std::string("x is ") + fb::EnumNameDType(x.dtype) +
-                 " but kernels take bf16 or f32");
+    return error(std::string(what) + ": " + fb::EnumNameDType(x.dtype) +
+                 ", but kernels take bf16 or f32");
+  if (x.shape.empty() || x.shape.back() <= 0)
+    return error(std::string(what) + ": shape " + shapeStr(x.shape) + ", no rows to pick from");
+  return Status::ok();
+}
+
+Status Planner::argMax(Launch &l) {
+  VLMC_RETURN_IF_ERROR(requireRows("x"));
   if (out_.dtype != fb::DType::I32)
     return error(std::string("the output is ") + fb::EnumNameDType(out_.dtype) +
                  " but indices are i32");
-  if (x.shape.empty() || x.shape.back() <= 0)
-    return error("x has shape " + shapeStr(x.shape));
+  const DeviceTensor &x = in_[0];
   const int64_t rows = x.numel() / x.shape.back();
   if (out_.numel() != rows)
     return error("output " + shapeStr(out_.shape) + " does not hold " + std::to_string(rows) +
@@ -491,18 +498,13 @@ Status Planner::argMax(Launch &l) {
 }
 
 Status Planner::sample(Launch &l) {
-  VLMC_RETURN_IF_ERROR(require(0, "logits"));
+  VLMC_RETURN_IF_ERROR(requireRows("logits"));
   VLMC_RETURN_IF_ERROR(requireRank(1, 1, "penalized ids"));
   VLMC_RETURN_IF_ERROR(requireInt(1, "penalized ids", /*allow64=*/false));
   const DeviceTensor &x = in_[0];
-  if (x.dtype != fb::DType::BF16 && x.dtype != fb::DType::F32)
-    return error(std::string("the logits are ") + fb::EnumNameDType(x.dtype) +
-                 " but kernels take bf16 or f32");
   if (out_.dtype != fb::DType::I32 || out_.numel() != 1)
     return error("the output must be one i32 (the token), got " +
                  std::string(fb::EnumNameDType(out_.dtype)) + " " + shapeStr(out_.shape));
-  if (x.shape.empty() || x.shape.back() <= 0)
-    return error("the logits have shape " + shapeStr(x.shape));
   l.args.d[0] = x.numel() / x.shape.back();
   l.args.d[2] = in_[1].numel();
   // The probabilities of the row, one float each (the kernel uses a 1024
@@ -524,18 +526,7 @@ Status Planner::sample(Launch &l) {
 } // namespace
 
 Status setSamplingArgs(KernelArgs &args, const cpu::SamplingSpec &spec, uint64_t draw) {
-  if (!(spec.temperature >= 0.0f) || !std::isfinite(spec.temperature))
-    return invalidArgument("sampling: temperature must be >= 0, got " +
-                           std::to_string(spec.temperature));
-  if (!(spec.topP > 0.0f && spec.topP <= 1.0f))
-    return invalidArgument("sampling: top-p must be in (0, 1], got " + std::to_string(spec.topP));
-  if (!(spec.minP >= 0.0f && spec.minP < 1.0f))
-    return invalidArgument("sampling: min-p must be in [0, 1), got " + std::to_string(spec.minP));
-  if (!(spec.penalty > 0.0f) || !std::isfinite(spec.penalty))
-    return invalidArgument("sampling: the repetition penalty must be > 0, got " +
-                           std::to_string(spec.penalty));
-  if (spec.topK < 0)
-    return invalidArgument("sampling: top-k must be >= 0, got " + std::to_string(spec.topK));
+  VLMC_RETURN_IF_ERROR(cpu::validate(spec));
   if (draw >= (uint64_t(1) << 53))
     return invalidArgument("sampling: the draw has more than 53 bits");
   args.d[1] = spec.topK;

@@ -263,10 +263,9 @@ Result<GenerateResult> Generator::generate(const GenerateRequest &request,
       result.finishReason = "length";
       break;
     }
-    // Picked on the device where the artifact can: no logits come back.
-    Result<int32_t> next = sampler.greedy()
-                               ? session.decodeGreedy(token)
-                               : session.decodeSample(token, sampler.next(result.generatedIds));
+    // Picked on the device where the artifact can (the ArgMax kernel for a
+    // greedy spec, else the Sample kernel): no logits come back.
+    Result<int32_t> next = session.decodeSample(token, sampler.next(result.generatedIds));
     if (!next)
       return next.status();
     token = *next;

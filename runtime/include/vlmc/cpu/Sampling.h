@@ -21,8 +21,12 @@
 //     `draw` is 53 random bits. K == 0 (every logit NaN or -inf) gives 0.
 #pragma once
 
+#include "vlmc/support/Status.h"
+
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace vlmc::cpu {
@@ -36,6 +40,23 @@ struct SamplingSpec {
 
   bool greedy() const { return temperature == 0.0f && penalty == 1.0f; }
 };
+
+// The ranges above, checked (vlm-generate's options and the CUDA launch
+// arguments alike). Inline: the launch planner does not link the CPU kernels.
+inline Status validate(const SamplingSpec &s) {
+  if (!(s.temperature >= 0.0f) || !std::isfinite(s.temperature))
+    return invalidArgument("temperature must be >= 0, got " + std::to_string(s.temperature));
+  if (!(s.topP > 0.0f && s.topP <= 1.0f))
+    return invalidArgument("top-p must be in (0, 1], got " + std::to_string(s.topP));
+  if (s.topK < 0)
+    return invalidArgument("top-k must be >= 0, got " + std::to_string(s.topK));
+  if (!(s.minP >= 0.0f && s.minP < 1.0f))
+    return invalidArgument("min-p must be in [0, 1), got " + std::to_string(s.minP));
+  if (!(s.penalty > 0.0f))
+    return invalidArgument("the repetition penalty must be > 0, got " +
+                           std::to_string(s.penalty));
+  return Status::ok();
+}
 
 // One step's inputs besides the logits.
 struct SamplingStep {

@@ -125,10 +125,10 @@ public:
   // run one.
   Result<int32_t> decodeGreedy(int32_t token);
   // One token, then the next one drawn by cpu::sampleToken's rule with
-  // `step` (generate::Sampler::next makes one). On the CUDA target the draw
-  // happens on the device (the artifact's sample kernel) and only the token
-  // comes back; the CPU backend, and artifacts without the kernel, draw on the
-  // host from the same logits by the same rule.
+  // `step` (generate::Sampler::next makes one; a greedy spec is decodeGreedy).
+  // On the CUDA target the draw happens on the device (the artifact's sample
+  // kernel) and only the token comes back; the CPU backend, and artifacts
+  // without the kernel, draw on the host from the same logits by the same rule.
   Result<int32_t> decodeSample(int32_t token, const cpu::SamplingStep &step);
 
   // Every output of the last prefill or decode step on the CPU backend (the

@@ -25,6 +25,8 @@ struct SamplingParams {
   std::optional<uint64_t> seed;
 };
 
+// The rule's settings for these parameters (no penalty: 1).
+cpu::SamplingSpec specOf(const SamplingParams &params);
 Status validate(const SamplingParams &params);
 
 class Sampler {
@@ -37,9 +39,6 @@ public:
   const cpu::SamplingStep &next(const std::vector<int32_t> &history);
   // Picks the next token from `logits` (next() and cpu::sampleToken).
   int32_t sample(const float *logits, int64_t vocab, const std::vector<int32_t> &history);
-  // Pure greedy (temperature 0, no repetition penalty): the pick is the first
-  // largest logit, which exec::Session::decodeGreedy makes on the device.
-  bool greedy() const;
 
 private:
   SamplingParams params_;
