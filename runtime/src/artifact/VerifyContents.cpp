@@ -287,6 +287,10 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
   if (!view(op.layer()).empty())
     where += ", layer " + quoted(view(op.layer()));
   where += ")";
+  // The sampler kernels' codes (Artifact.greedy_kernel / sample_kernel) name
+  // no program op: no executor runs them.
+  if (op.code() == fb::OpCode::ArgMax || op.code() == fb::OpCode::Sample)
+    return fail(where, "is a sampler kernel's op code, not a program op");
 
   for (uint32_t i = 0; i < length(inputs); ++i) {
     int32_t id = inputs->Get(i);

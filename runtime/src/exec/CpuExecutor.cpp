@@ -4,7 +4,6 @@
 
 #include "vlmc/artifact/Format.h"
 #include "vlmc/cpu/Kernels.h"
-#include "vlmc/cpu/Sampling.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -219,30 +218,6 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
     return fop.i64_attrs() && i < fop.i64_attrs()->size() ? fop.i64_attrs()->Get(uint32_t(i))
                                                            : fallback;
   };
-  if (op.code == fb::OpCode::ArgMax) {
-    const TensorRef &x = in(op, 0);
-    if (x.dtype != ElementType::kF32 || y.dtype != ElementType::kI32)
-      return invalidArgument("the CPU backend's argmax maps f32 rows to i32 indices");
-    const int64_t n = x.shape.back(), rows = x.numel() / n;
-    for (int64_t r = 0; r < rows; ++r)
-      y.as<int32_t>()[r] = cpu::argMax(x.as<float>() + r * n, n);
-    return Status::ok();
-  }
-  if (op.code == fb::OpCode::Sample) {
-    const TensorRef &x = in(op, 0), &ids = in(op, 1);
-    if (x.dtype != ElementType::kF32 || ids.dtype != ElementType::kI32 ||
-        y.dtype != ElementType::kI32)
-      return invalidArgument("the CPU backend's sample maps f32 logits and i32 ids to an i32");
-    const int64_t n = x.shape.back();
-    cpu::SamplingStep step;
-    step.spec = {f32(0), f32(1), f32(2), f32(3), i64(0, 0)};
-    step.penalized = ids.as<int32_t>();
-    step.penalizedCount = size_t(ids.numel());
-    step.draw = uint64_t(i64(1, 0));
-    cpu::SamplingScratch scratch;
-    y.as<int32_t>()[0] = cpu::sampleToken(x.as<float>() + (x.numel() / n - 1) * n, n, step, scratch);
-    return Status::ok();
-  }
   // The CPU backend computes in f32; quantized parts and ids keep their types.
   if (y.dtype != ElementType::kF32)
     return invalidArgument(std::string("the CPU backend computes in f32, but this op produces ") +
@@ -365,9 +340,9 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
   case fb::OpCode::Reshape:
   case fb::OpCode::KVCacheWrite:
   case fb::OpCode::RopeKVCacheWrite:
-  case fb::OpCode::ArgMax:
+  case fb::OpCode::ArgMax: // sampler kernels, rejected in programs by the verifier
   case fb::OpCode::Sample:
-    break; // handled by runOp or above
+    break; // the others: handled by runOp
   }
   return dataLoss("unknown op code " + std::to_string(int(op.code)));
 }

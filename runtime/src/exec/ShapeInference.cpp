@@ -68,17 +68,6 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(2) || input(0) != input(1))
       return dataLoss("a residual add + norm needs two operands of one shape and a weight");
     return input(0);
-  case fb::OpCode::Sample:
-    if (missing(2) || input(0).empty() || input(1).size() != 1)
-      return dataLoss("a sample needs logits of rank >= 1 and a list of penalized ids");
-    return std::vector<int64_t>{1};
-  case fb::OpCode::ArgMax: {
-    if (missing(1) || input(0).empty())
-      return dataLoss("an argmax needs an input of rank >= 1");
-    std::vector<int64_t> shape = input(0);
-    shape.pop_back();
-    return shape;
-  }
   case fb::OpCode::KVCacheWrite:
     if (missing(2))
       return dataLoss("missing input");
@@ -122,6 +111,10 @@ Result<std::vector<int64_t>> inferOutputShape(
   }
   case fb::OpCode::Parameter:
     return dataLoss("parameters take their tensor's shape");
+  case fb::OpCode::ArgMax: // the verifier keeps these out of programs
+  case fb::OpCode::Sample:
+    return dataLoss(std::string(fb::EnumNameOpCode(op.code)) +
+                    " is a sampler kernel, not a program op");
   }
   return dataLoss("unknown op code " + std::to_string(int(op.code)));
 }

@@ -363,6 +363,18 @@ TEST(ArtifactVerify, UnknownOpCode) {
                            "999"));
 }
 
+// The sampler kernels' op codes name no program op: no executor runs them.
+TEST(ArtifactVerify, SamplerOpCodesAreNotProgramOps) {
+  for (fb::OpCode code : {fb::OpCode::ArgMax, fb::OpCode::Sample}) {
+    Sample s = sample();
+    prefill(s).ops[3].code = code;
+    EXPECT_TRUE(failsWith(s, "t.vlmc: function 'prefill': op 3 (" +
+                                 std::string(fb::EnumNameOpCode(code)) +
+                                 ", layer 'norm'): is a sampler kernel's op code, not "
+                                 "a program op"));
+  }
+}
+
 TEST(ArtifactVerify, OpInputOutOfRange) {
   Sample s = sample();
   prefill(s).ops[3].inputs[1] = 9;
