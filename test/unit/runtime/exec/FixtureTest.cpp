@@ -261,24 +261,33 @@ TEST(SessionTest, TokenIdsOutsideTheVocabularyAreErrors) {
   EXPECT_TRUE((*session)->decode(vocab - 1).isOk());
 }
 
+// Two TinyStories sessions after the same prompt, to be stepped in lockstep:
+// one returning logits, the other only the picked token.
+void lockstepSessions(std::unique_ptr<Session> &withLogits, std::unique_ptr<Session> &picking) {
+  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  Result<std::unique_ptr<Session>> a = Session::create(*model, {64, 1});
+  Result<std::unique_ptr<Session>> b = Session::create(*model, {64, 1});
+  ASSERT_TRUE(a.isOk() && b.isOk());
+  const std::vector<int32_t> prompt = {1, 5, 9, 13};
+  ASSERT_TRUE((*a)->prefill(prompt).isOk());
+  ASSERT_TRUE((*b)->prefill(prompt).isOk());
+  withLogits = std::move(*a);
+  picking = std::move(*b);
+}
+
 // decodeGreedy picks what the host would pick from decode's logits: two
 // sessions in lockstep, one returning logits, one only the token. The
 // expected token is computed here from the logits, not by cpu::argMax.
 TEST(SessionTest, DecodeGreedyPicksTheFirstLargestLogit) {
   if (artifactDir().empty())
     GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
-  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
-  ASSERT_TRUE(model.isOk()) << model.status().message();
-  Result<std::unique_ptr<Session>> withLogits = Session::create(*model, {64, 1});
-  Result<std::unique_ptr<Session>> greedy = Session::create(*model, {64, 1});
-  ASSERT_TRUE(withLogits.isOk() && greedy.isOk());
-  const std::vector<int32_t> prompt = {1, 5, 9, 13};
-  ASSERT_TRUE((*withLogits)->prefill(prompt).isOk());
-  ASSERT_TRUE((*greedy)->prefill(prompt).isOk());
+  std::unique_ptr<Session> withLogits, greedy;
+  ASSERT_NO_FATAL_FAILURE(lockstepSessions(withLogits, greedy));
   int32_t token = 7;
   for (int step = 0; step < 12; ++step) {
-    Result<TensorRef> logits = (*withLogits)->decode(token);
-    Result<int32_t> picked = (*greedy)->decodeGreedy(token);
+    Result<TensorRef> logits = withLogits->decode(token);
+    Result<int32_t> picked = greedy->decodeGreedy(token);
     ASSERT_TRUE(logits.isOk() && picked.isOk());
     const float *row = logits->as<float>();
     int32_t expected = 0;
@@ -288,8 +297,8 @@ TEST(SessionTest, DecodeGreedyPicksTheFirstLargestLogit) {
     ASSERT_EQ(*picked, expected) << "step " << step;
     token = expected;
   }
-  EXPECT_EQ((*greedy)->length(), (*withLogits)->length());
-  EXPECT_FALSE((*greedy)->decodeGreedy(-1).isOk());
+  EXPECT_EQ(greedy->length(), withLogits->length());
+  EXPECT_FALSE(greedy->decodeGreedy(-1).isOk());
 }
 
 // decodeSample draws from decode's logits: with top-k 3, the smallest draw
@@ -299,22 +308,16 @@ TEST(SessionTest, DecodeGreedyPicksTheFirstLargestLogit) {
 TEST(SessionTest, DecodeSampleDrawsFromTheKeptTokensInIndexOrder) {
   if (artifactDir().empty())
     GTEST_SKIP() << "VLMC_TEST_ARTIFACTS not set (artifacts come from vlm-compile)";
-  Result<std::shared_ptr<Model>> model = Model::load(artifactDir() + "/tinystories-656k.vlmc");
-  ASSERT_TRUE(model.isOk()) << model.status().message();
-  Result<std::unique_ptr<Session>> withLogits = Session::create(*model, {64, 1});
-  Result<std::unique_ptr<Session>> sampled = Session::create(*model, {64, 1});
-  ASSERT_TRUE(withLogits.isOk() && sampled.isOk());
-  const std::vector<int32_t> prompt = {1, 5, 9, 13};
-  ASSERT_TRUE((*withLogits)->prefill(prompt).isOk());
-  ASSERT_TRUE((*sampled)->prefill(prompt).isOk());
+  std::unique_ptr<Session> withLogits, sampled;
+  ASSERT_NO_FATAL_FAILURE(lockstepSessions(withLogits, sampled));
   int32_t token = 7;
   for (int step = 0; step < 12; ++step) {
     cpu::SamplingStep s;
     s.spec.temperature = 1.0f;
     s.spec.topK = step % 3 == 2 ? 1 : 3;
     s.draw = step % 2 == 0 ? 0 : (uint64_t(1) << 53) - 1;
-    Result<TensorRef> logits = (*withLogits)->decode(token);
-    Result<int32_t> picked = (*sampled)->decodeSample(token, s);
+    Result<TensorRef> logits = withLogits->decode(token);
+    Result<int32_t> picked = sampled->decodeSample(token, s);
     ASSERT_TRUE(logits.isOk() && picked.isOk());
     const float *row = logits->as<float>();
     std::vector<int32_t> order(size_t(logits->shape.back()));
@@ -331,7 +334,7 @@ TEST(SessionTest, DecodeSampleDrawsFromTheKeptTokensInIndexOrder) {
   }
   cpu::SamplingStep bad;
   bad.spec.temperature = 1.0f;
-  EXPECT_FALSE((*sampled)->decodeSample(-1, bad).isOk());
+  EXPECT_FALSE(sampled->decodeSample(-1, bad).isOk());
 }
 
 // transformers' hidden_states (input embeddings, each layer's output, the
