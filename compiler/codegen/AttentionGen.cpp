@@ -6,10 +6,12 @@
 //
 // * Sq <= 16 (decode): a block per (key split of 128, GB query heads, query),
 //   GB = Kernel.tile_n dividing the kv head's group (1 today: the blocks of
-//   a group read the same K/V rows, mostly from L2). The block's q rows sit
-//   in shared memory. Each warp takes 32 keys at a
-//   time, one key per lane for the scores (a full dot product per lane, no
-//   shuffles), then the lanes split the head dim for P.V. Warps and splits
+//   a group read the same K/V rows, mostly from L2). Each warp takes 32 keys
+//   at a time with the lanes splitting the head dim: the V rows go to shared
+//   memory by cp.async while the K rows come into registers, so a batch
+//   costs one DRAM round trip (a lane per key, with dependent V loads after
+//   the scores, took several). A transposing butterfly leaves key j's score
+//   in lane j. Warps and splits
 //   combine their (max, sum, output) online-softmax states; the last split
 //   block to finish (an atomic ticket in the workspace) merges the splits in
 //   split order, so results are deterministic. Splits are planned over the
@@ -26,6 +28,8 @@
 // fp32 throughout (scores, softmax, accumulation; the tensor-core prefill
 // rounds P to bf16 for P.V); expf for the exponentials. Output = acc * (1 / sum) as in the reference.
 #include "Internal.h"
+
+#include <algorithm>
 
 namespace vlmc::codegen::detail {
 namespace {
@@ -78,13 +82,75 @@ constexpr int E2 = cfg::E2, DL = cfg::DL; // lane dims: (lane + 32 dl) * E2 + [0
 // G here: the query heads of one block (cfg::GB), a share of the kv head's
 // group of cfg::G.
 constexpr int G = cfg::GB, D = cfg::D;
-constexpr int PV = 8; // V rows in flight per lane during P.V
-constexpr int Q_FLOATS = G * D, P_FLOATS = NW * G * 32, ML_FLOATS = NW * G * 2;
+// K rows loaded per round into registers (raw, KG * DL * E2 activations per
+// lane, at most 256 bytes); V rows staged per round into the warp's shared
+// chunk (cp.async). Both are 32 for bf16 head dims up to 128: one round.
+constexpr int KG = cfg::KG, VC = cfg::VC;
+constexpr int P_FLOATS = NW * G * 32, ML_FLOATS = NW * G * 2, O_FLOATS = NW * G * D;
+constexpr int PIECE = cfg::PIECE, PIECES = D * (int)sizeof(act_t) / PIECE; // per V row
+}
+
+VLM_DEV void cp_async_piece(void *dst, const void *src) {
+  const u32 s = (u32)__cvta_generic_to_shared(dst);
+  if constexpr (ad::PIECE == 16)
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(src));
+  else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2;\n" ::"r"(s), "l"(src), "n"(ad::PIECE));
+}
+
+// Rows [j0, j0 + n) of the kv head's V into the warp's chunk (row-major).
+VLM_DEV void stage_v(act_t *dst, const act_t *v, i64 j0, int n, int kvh, int lane) {
+  using namespace ad;
+  for (int u = lane; u < n * PIECES; u += 32) {
+    const int r = u / PIECES, c = u % PIECES;
+    cp_async_piece((char *)(dst + r * D) + c * PIECE,
+                   (const char *)(v + ((j0 + r) * cfg::HKV + kvh) * D) + c * PIECE);
+  }
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+}
+
+template <int N> VLM_DEV void act_copyv(const act_t *src, act_t *dst) {
+  constexpr int BYTES = N * (int)sizeof(act_t);
+  if constexpr (BYTES >= 16) {
+#pragma unroll
+    for (int q = 0; q < BYTES / 16; ++q) ((U4 *)dst)[q] = ((const U4 *)src)[q];
+  } else if constexpr (BYTES == 8) {
+    *(U2 *)dst = *(const U2 *)src;
+  } else if constexpr (BYTES == 4) {
+    *(u32 *)dst = *(const u32 *)src;
+  } else {
+    dst[0] = src[0];
+  }
+}
+
+// One butterfly step of transpose_sum: lanes with bit W set keep the upper
+// W of their 2W values, the others the lower W, and add the partner's.
+template <int W> VLM_DEV void transpose_step(float (&v)[32], int lane) {
+  // A bit mask, not a conditional: the compiler turns a conditional over
+  // the array elements into an address select and the array into local
+  // memory.
+  const u32 upper = (lane & W) != 0 ? 0xFFFFFFFFu : 0u;
+#pragma unroll
+  for (int r = 0; r < W; ++r) {
+    const u32 x = __float_as_uint(v[r]), y = __float_as_uint(v[r + W]);
+    const float send = __uint_as_float((x & upper) | (y & ~upper));
+    const float keep = __uint_as_float((y & upper) | (x & ~upper));
+    v[r] = keep + __shfl_xor_sync(0xFFFFFFFFu, send, W);
+  }
+  if constexpr (W > 1) transpose_step<W / 2>(v, lane);
+}
+
+// Lane l holds v[0..32) of its own; returns the sum over the warp of v[lane]
+// (31 shuffles: each step halves the values a lane keeps).
+VLM_DEV float transpose_sum(float (&v)[32], int lane) {
+  transpose_step<16>(v, lane);
+  return v[0];
 }
 
 __device__ void attn_decode(const KernelArgs &a, float *sm) {
   using namespace ad;
-  float *qs = sm, *ps = qs + Q_FLOATS, *mls = ps + P_FLOATS, *os = mls + ML_FLOATS;
+  float *ps = sm, *mls = ps + P_FLOATS, *os = mls + ML_FLOATS;
+  act_t *vs = (act_t *)(os + O_FLOATS) + (threadIdx.x >> 5) * VC * D;
   __shared__ int s_last;
   const i64 Sq = a.d[0], nseg = a.d[2], splits = a.d[3];
   const float scale = a.f[0];
@@ -107,58 +173,68 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   const i64 active = (sEnd < splits ? sEnd : splits) - sFirst;
   const i64 s0 = lo > (i64)split * SK ? lo : (i64)split * SK;
   const i64 s1 = hi < (i64)split * SK + SK ? hi : (i64)split * SK + SK;
-  // The group's heads are consecutive in q's row: one contiguous copy.
+  // The group's heads are consecutive in q's row; each lane keeps its dims.
   const i64 qbase = (i * cfg::HQ + (i64)hb * G) * D;
-  for (int u = threadIdx.x; u < G * D; u += NW * 32) qs[u] = act_to_f32(q[qbase + u]);
-  __syncthreads();
-
-  float m[G], l[G], o[G][DL][E2];
+  float qv[G][DL][E2], m[G], l[G], o[G][DL][E2];
 #pragma unroll
   for (int hh = 0; hh < G; ++hh) {
     m[hh] = VLM_NEG_INF;
     l[hh] = 0.0f;
 #pragma unroll
-    for (int dl = 0; dl < DL; ++dl)
+    for (int dl = 0; dl < DL; ++dl) {
+      const int d = (lane + 32 * dl) * E2;
+      if (D % (32 * E2) == 0 || d < D) {
+        act_loadv<E2>(q + qbase + hh * D + d, qv[hh][dl]);
+      } else {
+#pragma unroll
+        for (int e = 0; e < E2; ++e) qv[hh][dl][e] = 0.0f;
+      }
 #pragma unroll
       for (int e = 0; e < E2; ++e) o[hh][dl][e] = 0.0f;
+    }
   }
 
+  // A warp takes 32 keys at a time. Its V rows are copied to shared memory
+  // asynchronously while the K rows come into registers with the lanes
+  // splitting the head dim (coalesced rows); all of it is in flight at once,
+  // so a batch costs about one DRAM round trip.
   for (i64 kb = s0 + warp * 32; kb < s1; kb += NW * 32) {
-    // Scores: lane j owns key kb + j.
-    const i64 j = kb + lane;
-    const bool ok = j < s1;
-    float sc[G];
+    const int nk = s1 - kb < 32 ? (int)(s1 - kb) : 32;
+    stage_v(vs, v, kb, nk < VC ? nk : VC, kvh, lane);
+    float part[G][32];
 #pragma unroll
-    for (int hh = 0; hh < G; ++hh) sc[hh] = 0.0f;
-    if (ok) {
-      const act_t *kr = k + (j * cfg::HKV + kvh) * D;
-#pragma unroll 4
-      for (int c = 0; c < D; c += cfg::VW) {
-        float kv[cfg::VW];
-        act_loadv<cfg::VW>(kr + c, kv);
+    for (int g0 = 0; g0 < 32; g0 += KG) {
+      act_t kr[KG][DL][E2];
 #pragma unroll
-        for (int hh = 0; hh < G; ++hh) {
-          const float *qh = qs + hh * D + c;
-          if constexpr (cfg::VW % 4 == 0) {
+      for (int r = 0; r < KG; ++r)
 #pragma unroll
-            for (int e = 0; e < cfg::VW; e += 4) {
-              const F4 f = *(const F4 *)(qh + e);
-              sc[hh] = fmaf(f.x, kv[e], sc[hh]);
-              sc[hh] = fmaf(f.y, kv[e + 1], sc[hh]);
-              sc[hh] = fmaf(f.z, kv[e + 2], sc[hh]);
-              sc[hh] = fmaf(f.w, kv[e + 3], sc[hh]);
-            }
+        for (int dl = 0; dl < DL; ++dl) {
+          const int d = (lane + 32 * dl) * E2;
+          if (g0 + r < nk && (D % (32 * E2) == 0 || d < D)) {
+            act_copyv<E2>(k + ((kb + g0 + r) * cfg::HKV + kvh) * D + d, kr[r][dl]);
           } else {
 #pragma unroll
-            for (int e = 0; e < cfg::VW; ++e) sc[hh] = fmaf(qh[e], kv[e], sc[hh]);
+            for (int e = 0; e < E2; ++e) kr[r][dl][e] = (act_t)0;
           }
         }
-      }
+#pragma unroll
+      for (int r = 0; r < KG; ++r)
+#pragma unroll
+        for (int hh = 0; hh < G; ++hh) {
+          float s = 0.0f;
+#pragma unroll
+          for (int dl = 0; dl < DL; ++dl)
+#pragma unroll
+            for (int e = 0; e < E2; ++e) s = fmaf(qv[hh][dl][e], act_to_f32(kr[r][dl][e]), s);
+          part[hh][g0 + r] = s;
+        }
     }
-    // Online softmax per head over the warp's 32 keys.
+    // Online softmax per head over the warp's 32 keys: lane j owns key kb + j.
+    const bool ok = lane < nk;
 #pragma unroll
     for (int hh = 0; hh < G; ++hh) {
-      const float sv = ok ? __fmul_rn(sc[hh], scale) : VLM_NEG_INF;
+      const float sc = transpose_sum(part[hh], lane);
+      const float sv = ok ? __fmul_rn(sc, scale) : VLM_NEG_INF;
       const float mn = fmaxf(m[hh], warp_max(sv));
       float p = 0.0f, alpha = 1.0f;
       if (mn != VLM_NEG_INF) {
@@ -173,38 +249,30 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
         for (int e = 0; e < E2; ++e) o[hh][dl][e] *= alpha;
       ps[(warp * G + hh) * 32 + lane] = p;
     }
-    __syncwarp();
-    // P.V: lanes split the head dim, keys in order. The V rows of PV keys
-    // are loaded before any is used, so their latencies overlap (one at a
-    // time, the loop was a chain of 32 dependent DRAM round trips). Keys
-    // past the range load zeros and have p = 0: they add nothing.
-    const int nk = s1 - kb < 32 ? (int)(s1 - kb) : 32;
-    for (int r0 = 0; r0 < nk; r0 += PV) {
-      float vv[PV][DL][E2];
-#pragma unroll
-      for (int rr = 0; rr < PV; ++rr) {
-        const act_t *vr = v + ((kb + r0 + rr) * cfg::HKV + kvh) * D;
+    // P.V over the staged rows, keys in order; lanes split the head dim.
+    for (int c0 = 0; c0 < nk; c0 += VC) {
+      const int nc = nk - c0 < VC ? nk - c0 : VC;
+      if (c0 > 0) {
+        __syncwarp(); // the previous chunk is consumed
+        stage_v(vs, v, kb + c0, nc, kvh, lane);
+      }
+      asm volatile("cp.async.wait_all;\n" ::: "memory");
+      __syncwarp();
+#pragma unroll 8
+      for (int rr = 0; rr < nc; ++rr) {
 #pragma unroll
         for (int dl = 0; dl < DL; ++dl) {
           const int d = (lane + 32 * dl) * E2;
-          if (r0 + rr < nk && (D % (32 * E2) == 0 || d < D)) {
-            act_loadv<E2>(vr + d, vv[rr][dl]);
-          } else {
+          if (D % (32 * E2) == 0 || d < D) {
+            float vv[E2];
+            act_loadv<E2>(vs + rr * D + d, vv);
 #pragma unroll
-            for (int e = 0; e < E2; ++e) vv[rr][dl][e] = 0.0f;
+            for (int hh = 0; hh < G; ++hh) {
+              const float p = ps[(warp * G + hh) * 32 + c0 + rr];
+#pragma unroll
+              for (int e = 0; e < E2; ++e) o[hh][dl][e] = fmaf(p, vv[e], o[hh][dl][e]);
+            }
           }
-        }
-      }
-#pragma unroll
-      for (int rr = 0; rr < PV; ++rr) {
-        if (r0 + rr >= nk) break;
-#pragma unroll
-        for (int hh = 0; hh < G; ++hh) {
-          const float p = ps[(warp * G + hh) * 32 + r0 + rr];
-#pragma unroll
-          for (int dl = 0; dl < DL; ++dl)
-#pragma unroll
-            for (int e = 0; e < E2; ++e) o[hh][dl][e] = fmaf(p, vv[rr][dl][e], o[hh][dl][e]);
         }
       }
     }
@@ -265,39 +333,36 @@ __device__ void attn_decode(const KernelArgs &a, float *sm) {
   if (!s_last) return;
   __threadfence();
   // Partials of other blocks: L2 loads (ld.global.cg, never a stale L1
-  // line), 4 splits per step so the loads overlap.
+  // line), 8 splits per step so the loads overlap, merged in one pass with
+  // online rescaling (a typical context is one step).
   for (int u = threadIdx.x; u < G * D; u += NW * 32) {
     const int hh = u / D, d = u % D;
     const float *pp = part + (i * cfg::HQ + (i64)hb * G + hh) * splits * (D + 2);
-    float M = VLM_NEG_INF;
-    i64 s = sFirst;
-    for (; s + 4 <= sFirst + active; s += 4) {
-      float m4[4];
+    float M = VLM_NEG_INF, O = 0.0f, L = 0.0f;
+    for (i64 s = sFirst; s < sFirst + active; s += 8) {
+      float m8[8], l8[8], o8[8];
 #pragma unroll
-      for (int q = 0; q < 4; ++q) m4[q] = ld_cg(pp + (s + q) * (D + 2));
-#pragma unroll
-      for (int q = 0; q < 4; ++q) M = fmaxf(M, m4[q]);
-    }
-    for (; s < sFirst + active; ++s) M = fmaxf(M, ld_cg(pp + s * (D + 2)));
-    float O = 0.0f, L = 0.0f;
-    if (M != VLM_NEG_INF) {
-      for (s = sFirst; s < sFirst + active; s += 4) {
-        float m4[4], l4[4], o4[4];
-#pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          const bool in = s + q < sFirst + active;
-          const float *ps = pp + (s + q) * (D + 2);
-          m4[q] = in ? ld_cg(ps) : VLM_NEG_INF;
-          l4[q] = in ? ld_cg(ps + 1) : 0.0f;
-          o4[q] = in ? ld_cg(ps + 2 + d) : 0.0f;
-        }
-#pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          const float f = expf(m4[q] - M);
-          O = fmaf(o4[q], f, O);
-          L = fmaf(l4[q], f, L);
-        }
+      for (int q = 0; q < 8; ++q) {
+        const bool in = s + q < sFirst + active;
+        const float *ps = pp + (s + q) * (D + 2);
+        m8[q] = in ? ld_cg(ps) : VLM_NEG_INF;
+        l8[q] = in ? ld_cg(ps + 1) : 0.0f;
+        o8[q] = in ? ld_cg(ps + 2 + d) : 0.0f;
       }
+      float mc = M;
+#pragma unroll
+      for (int q = 0; q < 8; ++q) mc = fmaxf(mc, m8[q]);
+      if (mc == VLM_NEG_INF) continue;
+      const float r = expf(M - mc);
+      O *= r;
+      L *= r;
+#pragma unroll
+      for (int q = 0; q < 8; ++q) {
+        const float f = expf(m8[q] - mc);
+        O = fmaf(o8[q], f, O);
+        L = fmaf(l8[q], f, L);
+      }
+      M = mc;
     }
     out[qbase + u] = f32_to_act(L > 0.0f ? __fmul_rn(O, __fdiv_rn(1.0f, L)) : 0.0f);
   }
@@ -659,9 +724,22 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   // 12/2 heads (a decode step is latency-bound: few blocks left most SMs
   // idle).
   const int64_t GB = 1;
-  const int64_t decodeBytes = (GB * D + 4 * GB * 32 + 4 * GB * 2 + 4 * GB * D) * 4;
   const int64_t prefillBytes = mma ? (64 * (D + 8) + D * (64 + 8)) * 2 : 2 * bk * D * 4;
-  const int64_t bytes = decodeBytes > prefillBytes ? decodeBytes : prefillBytes;
+  // Decode: each warp stages VC V rows in shared memory, as many as keep the
+  // kernel within the prefill's shared memory (which sets the block's
+  // footprint); K rows come into registers KG at a time, at most 256 bytes a
+  // lane.
+  const int64_t actBytes = bf16 ? 2 : 4;
+  auto decodeBytes = [&](int64_t vc) {
+    return (4 * GB * 32 + 4 * GB * 2 + 4 * GB * D) * 4 + 4 * vc * D * actBytes;
+  };
+  int64_t vc = 32;
+  while (vc > 1 && decodeBytes(vc) > std::max(prefillBytes, decodeBytes(1)))
+    vc /= 2;
+  int64_t kg = 32;
+  while (kg > 1 && kg * dl * e2 * actBytes > 256)
+    kg /= 2;
+  const int64_t bytes = std::max(decodeBytes(vc), prefillBytes);
   if (bytes > kMaxSharedBytes)
     return invalidArgument("codegen: Attention: " + std::to_string(G) +
                            " query heads per kv head with head dim " + std::to_string(D) +
@@ -687,6 +765,9 @@ Result<KernelSource> generateAttention(const OpDesc &desc) {
   s += constant("int", "E2", e2);
   s += constant("int", "DL", dl);
   s += constant("int", "BK", bk);
+  s += constant("int", "KG", kg);
+  s += constant("int", "VC", vc);
+  s += constant("int", "PIECE", pow2Divisor(D * actBytes, 16));
   s += constant("CAUSAL", causal);
   s += constant("SEGMENTS", desc.hasSegments);
   s += constant("KVLEN", desc.hasKvLength);

@@ -538,6 +538,12 @@ void addAttentionCases(std::vector<CaseSpec> &out, uint64_t seed) {
       {5, 4096, 605, 12, 2, 128, true, {}},
       {16, 512, 16, 12, 2, 128, true, {}},
       {7, 7, -1, 9, 3, 64, true, {}},
+      // Decode at head dims that take the other staging paths: 8-byte
+      // copies (36), one element per lane and three lane slots (96), two
+      // lane slots with K in rounds of 16 and V in chunks (256).
+      {1, 300, -1, 4, 1, 36, false, {}},
+      {2, 1000, 900, 4, 4, 96, true, {}},
+      {3, 700, 650, 8, 2, 256, true, {}},
       // Prefill: causal from scratch, after a cached prefix, GQA.
       {17, 17, -1, 12, 2, 128, true, {}},
       {77, 4096, 77, 12, 2, 128, true, {}},

@@ -149,7 +149,7 @@ std::vector<OpDesc> compileGrid() {
     for (Att a : {Att{12, 2, 128, 1, false, true}, Att{12, 2, 128, 1, false, false},
                   Att{16, 16, 80, 0, true, false}, Att{9, 3, 64, 1, false, true},
                   Att{28, 4, 128, 1, true, true}, Att{4, 1, 36, 0, false, false},
-                  Att{8, 8, 256, 1, false, true}}) {
+                  Att{8, 8, 256, 1, false, true}, Att{4, 4, 96, 1, false, true}}) {
       OpDesc d;
       d.code = OpCode::Attention;
       d.dtype = dt;
