@@ -94,6 +94,51 @@ struct FuseRopeKVCacheWrite : OpRewritePattern<KVCacheWriteOp> {
   }
 };
 
+// rope_kv_cache_write(k) and kv_cache_write(v) at one offset, whose results
+// one attention reads as its keys and values, -> rope_kv_pair_cache_write:
+// the layer's new keys and values go into the cache in one op. Attention
+// pairs the writes: every layer's writes share the offset.
+struct FuseKVPairCacheWrite : OpRewritePattern<RopeKVCacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RopeKVCacheWriteOp keys, PatternRewriter &rewriter) const override {
+    KVCacheWriteOp values;
+    for (Operation *user : keys->getUsers()) {
+      auto attention = dyn_cast<AttentionOp>(user);
+      if (!attention || attention.getKey() != keys.getResult())
+        continue;
+      auto write = attention.getValue().getDefiningOp<KVCacheWriteOp>();
+      if (write && write.getOffset() == keys.getOffset() &&
+          write.getUpdate().getType() == keys.getUpdate().getType() &&
+          write.getCache().getType() == keys.getCache().getType() &&
+          write->getBlock() == keys->getBlock()) {
+        values = write;
+        break;
+      }
+    }
+    if (!values)
+      return rewriter.notifyMatchFailure(keys, "no attention reads it with a value write of its shape at its offset");
+    // At the later write: both writes' operands are defined there; the
+    // earlier one's users must all come after it.
+    Operation *first = keys, *later = values;
+    if (values->isBeforeInBlock(keys))
+      std::swap(first, later);
+    for (Operation *user : first->getUsers())
+      if (user->getBlock() != later->getBlock() || user->isBeforeInBlock(later))
+        return rewriter.notifyMatchFailure(keys, "a user of the earlier write precedes the later one");
+
+    rewriter.setInsertionPoint(later);
+    auto fused = RopeKVPairCacheWriteOp::create(
+        rewriter, rewriter.getFusedLoc({keys.getLoc(), values.getLoc()}), keys.getType(),
+        values.getType(), keys.getUpdate(), keys.getPositions(), keys.getCache(), keys.getOffset(),
+        values.getUpdate(), values.getCache(), keys.getThetaAttr(), keys.getSectionsAttr(),
+        keys.getAxialAttr());
+    rewriter.replaceOp(keys, fused.getKeyResult());
+    rewriter.replaceOp(values, fused.getValueResult());
+    return success();
+  }
+};
+
 struct FuseOpsPass : mlir::vlm::impl::VlmFuseOpsBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -106,5 +151,6 @@ struct FuseOpsPass : mlir::vlm::impl::VlmFuseOpsBase<FuseOpsPass> {
 } // namespace
 
 void mlir::vlm::populateFuseOpsPatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseAddRmsNorm, FuseGatedActivation, FuseRopeKVCacheWrite>(patterns.getContext());
+  patterns.add<FuseAddRmsNorm, FuseGatedActivation, FuseRopeKVCacheWrite, FuseKVPairCacheWrite>(
+      patterns.getContext());
 }

@@ -74,7 +74,11 @@ def VlmFuseOps : Pass<"vlm-fuse-ops"> {
       when the activation has no other user (SwiGLU / GeGLU MLPs);
     * `vlm.kv_cache_write(vlm.rope(k), cache, offset)` becomes
       `vlm.rope_kv_cache_write(k, cache, offset)` when the rotated keys have
-      no other user (the decode step's keys).
+      no other user (the decode step's keys);
+    * that op and the `vlm.kv_cache_write(v, value_cache, offset)` at the
+      same offset, whose results one `vlm.attention` reads as its keys and
+      values, become `vlm.rope_kv_pair_cache_write` (a layer's new keys and
+      values written in one kernel).
 
     The fused op is placed where it dominates every user; a pair that has no
     such place is left alone.

@@ -103,10 +103,12 @@ FailureOr<std::optional<codegen::OpDesc>> describeOp(Operation *op) {
             d.f32Attrs = {n.getEpsilon().convertToFloat()};
             return true;
           })
-          .Case<RopeOp, RopeKVCacheWriteOp>([&](auto r) {
-            // The rotated rows [S, heads, headDim]: operand 0 of both.
-            const bool cache = isa<RopeKVCacheWriteOp>(op);
-            d.code = cache ? fb::OpCode::RopeKVCacheWrite : fb::OpCode::Rope;
+          .Case<RopeOp, RopeKVCacheWriteOp, RopeKVPairCacheWriteOp>([&](auto r) {
+            // The rotated rows [S, heads, headDim]: operand 0 of all three.
+            const bool cache = !isa<RopeOp>(op);
+            d.code = isa<RopeOp>(op)               ? fb::OpCode::Rope
+                     : isa<RopeKVCacheWriteOp>(op) ? fb::OpCode::RopeKVCacheWrite
+                                                   : fb::OpCode::RopeKVPairCacheWrite;
             d.heads = typeOf(op->getOperand(0)).getDimSize(1);
             d.kvHeads = cache ? d.heads : 0;
             d.headDim = typeOf(op->getOperand(0)).getDimSize(2);

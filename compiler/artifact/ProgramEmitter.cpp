@@ -225,8 +225,10 @@ private:
               f32s = {n.getEpsilon().convertToFloat()};
               return success();
             })
-            .Case<RopeOp, RopeKVCacheWriteOp>([&](auto r) {
-              code = isa<RopeOp>(op) ? fb::OpCode::Rope : fb::OpCode::RopeKVCacheWrite;
+            .Case<RopeOp, RopeKVCacheWriteOp, RopeKVPairCacheWriteOp>([&](auto r) {
+              code = isa<RopeOp>(op)               ? fb::OpCode::Rope
+                     : isa<RopeKVCacheWriteOp>(op) ? fb::OpCode::RopeKVCacheWrite
+                                                   : fb::OpCode::RopeKVPairCacheWrite;
               f32s = {r.getTheta().convertToFloat()};
               if (auto sections = r.getSections())
                 i64s.assign(sections->begin(), sections->end());

@@ -145,7 +145,8 @@ Result<KernelSource> generateKernel(const OpDesc &desc) {
   case fb::OpCode::LayerNorm:
   case fb::OpCode::AddRmsNorm: return generateNorm(desc);
   case fb::OpCode::Rope:
-  case fb::OpCode::RopeKVCacheWrite: return generateRope(desc);
+  case fb::OpCode::RopeKVCacheWrite:
+  case fb::OpCode::RopeKVPairCacheWrite: return generateRope(desc);
   case fb::OpCode::Attention: return generateAttention(desc);
   case fb::OpCode::KVCacheWrite: return generateKvCacheWrite(desc);
   case fb::OpCode::Activation:

@@ -44,7 +44,8 @@ struct OpDesc {
   // Activation/Add/Mul: unused.
   int64_t vocab = 0, width = 0;
   // Attention: q [Sq, heads, headDim], k/v [T, kvHeads, headDim].
-  // Rope, RopeKVCacheWrite: x [S, heads, headDim]. KVCacheWrite: [*, kvHeads, headDim].
+  // Rope, RopeKVCacheWrite, RopeKVPairCacheWrite: x [S, heads, headDim]. KVCacheWrite:
+  // [*, kvHeads, headDim].
   int64_t heads = 0, kvHeads = 0, headDim = 0;
 
   QuantDesc quant;             // QMatmul, QQMatmul, QEmbedding

@@ -1,5 +1,6 @@
 // Rope: rotate-half RoPE on x [S, H, D] (1-D, M-RoPE sections, axial 2-D);
-// RopeKVCacheWrite: the same, written into a KV cache at an offset.
+// RopeKVCacheWrite: the same, written into a KV cache at an offset;
+// RopeKVPairCacheWrite: also the values, unrotated, into the value cache.
 //
 // The inverse frequencies are computed here, on the host, with exactly the
 // CPU backend's expression (1 / pow(theta, float(2j) / float(n)) in fp32)
@@ -56,6 +57,17 @@ const char *kRopeText = R"cuda(
   }
   act_storev<VS>(y + base, ya);
   act_storev<VS>(y + base + HALF, yb);
+#if VLM_PAIR
+  // RopeKVPairCacheWrite: the same slots of the values (p[5]) go as they are
+  // into the value cache (p[6]) at the same offset.
+  const act_t *vx = (const act_t *)a.p[5];
+  act_t *vy = (act_t *)a.p[6] + off * (i64)cfg::H * cfg::D;
+  float va[VS], vb[VS];
+  act_loadv<VS>(vx + base, va);
+  act_loadv<VS>(vx + base + HALF, vb);
+  act_storev<VS>(vy + base, va);
+  act_storev<VS>(vy + base + HALF, vb);
+#endif
 }
 )cuda";
 
@@ -116,13 +128,15 @@ Result<KernelSource> generateRope(const OpDesc &desc) {
   std::memcpy(&thetaBits, &theta, sizeof thetaBits);
   char thetaHex[16];
   std::snprintf(thetaHex, sizeof thetaHex, "%08x", thetaBits);
-  const bool cache = desc.code == fb::OpCode::RopeKVCacheWrite;
-  ks.name = std::string(cache ? "vlm_rope_kv_write_h" : "vlm_rope_h") + std::to_string(desc.heads) + "_d" + std::to_string(D) + "_t" +
+  const bool pair = desc.code == fb::OpCode::RopeKVPairCacheWrite;
+  const bool cache = pair || desc.code == fb::OpCode::RopeKVCacheWrite;
+  ks.name = std::string(pair ? "vlm_rope_kv_pair_write_h" : cache ? "vlm_rope_kv_write_h" : "vlm_rope_h") + std::to_string(desc.heads) + "_d" + std::to_string(D) + "_t" +
             thetaHex + (sections.empty() ? "" : (axial ? "_axial" : "_mrope") + secTag) + "_" +
             dtypeTag(desc.dtype);
 
   std::string s = prelude(desc.dtype);
   s += std::string("#define VLM_CACHE ") + (cache ? "1" : "0") + "\n";
+  s += std::string("#define VLM_PAIR ") + (pair ? "1" : "0") + "\n";
   s += "namespace cfg {\n";
   s += constant("int", "H", desc.heads);
   s += constant("int", "D", D);

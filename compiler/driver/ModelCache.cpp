@@ -116,8 +116,9 @@ Result<std::string> compiledArtifact(const CompileOptions &options, bool verbose
   // artifacts cached by an older vlmc are rebuilt (2: synthetic weights at
   // load, embedded cubins, decode attention prefetch; 3: fused add + RMSNorm
   // and gated activations, the greedy ArgMax kernel; 4: the Sample kernel,
-  // tensor-core prefill attention).
-  hash.add("vlmc-artifact-cache-4");
+  // tensor-core prefill attention; 5: the decode attention rewrite, keys and
+  // values written into the cache by one op).
+  hash.add("vlmc-artifact-cache-5");
   hash.add(target);
   hash.add(options.quantizeActivations ? "qa" : "no-qa");
   // Options are hashed only when they differ from the defaults, so the key

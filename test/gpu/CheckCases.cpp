@@ -420,18 +420,19 @@ CaseSpec ropeCase(DType dt, int64_t S, int64_t H, int64_t D, float theta,
 }
 
 // RoPE written into a KV cache at an offset (a device scalar, i32 or i64):
-// the cache's other rows must come back untouched.
+// the cache's other rows must come back untouched. With `pair`, values go
+// unrotated into a value cache at the same offset (RopeKVPairCacheWrite).
 CaseSpec ropeKvWriteCase(DType dt, int64_t S, int64_t T, int64_t H, int64_t D,
                          std::vector<int64_t> sections, int64_t offset, bool offset64,
-                         uint64_t seed) {
+                         uint64_t seed, bool pair = false) {
   const float theta = 1000000.0f;
-  return spec("RopeKVCacheWrite",
+  return spec(pair ? "RopeKVPairCacheWrite" : "RopeKVCacheWrite",
               "S=" + std::to_string(S) + " T=" + std::to_string(T) + " H=" + std::to_string(H) +
                   " D=" + std::to_string(D) + (sections.empty() ? "" : " mrope") +
                   " offset=" + std::to_string(offset) + (offset64 ? " (i64)" : ""),
               dt, [=](cpu::ThreadPool &, Rng &rng, bool descOnly) -> Result<Case> {
                 Case c;
-                c.desc.code = OpCode::RopeKVCacheWrite;
+                c.desc.code = pair ? OpCode::RopeKVPairCacheWrite : OpCode::RopeKVCacheWrite;
                 c.desc.dtype = dt;
                 c.desc.heads = c.desc.kvHeads = H;
                 c.desc.headDim = D;
@@ -463,6 +464,17 @@ CaseSpec ropeKvWriteCase(DType dt, int64_t S, int64_t T, int64_t H, int64_t D,
                 c.expected = cache;
                 VLMC_RETURN_IF_ERROR(
                     cpu::kvCacheWrite(rotated.data(), S, c.expected.data(), T, H, D, offset));
+                if (pair) {
+                  std::vector<float> values = rng.normal(size_t(S * H * D));
+                  std::vector<float> valueCache = rng.normal(size_t(T * H * D));
+                  c.inputs.push_back(floats(dt, {S, H, D}, values));
+                  c.inputs.push_back(floats(dt, {T, H, D}, valueCache));
+                  c.outputs = 2;
+                  c.secondInPlace = 5;
+                  VLMC_RETURN_IF_ERROR(
+                      cpu::kvCacheWrite(values.data(), S, valueCache.data(), T, H, D, offset));
+                  c.expected.insert(c.expected.end(), valueCache.begin(), valueCache.end());
+                }
                 return c;
               }, seed);
 }
@@ -845,6 +857,9 @@ std::vector<CaseSpec> allCases(uint64_t seed) {
       out.push_back(ropeKvWriteCase(dt, 1, 4096, 2, 128, {16, 24, 24}, off, off == 100, seed));
     out.push_back(ropeKvWriteCase(dt, 77, 4096, 2, 128, {16, 24, 24}, 600, false, seed));
     out.push_back(ropeKvWriteCase(dt, 5, 40, 3, 6, {}, 35, true, seed));
+    out.push_back(ropeKvWriteCase(dt, 1, 4096, 2, 128, {16, 24, 24}, 4095, false, seed, true));
+    out.push_back(ropeKvWriteCase(dt, 77, 4096, 2, 128, {16, 24, 24}, 600, true, seed, true));
+    out.push_back(ropeKvWriteCase(dt, 5, 40, 3, 6, {}, 0, false, seed, true));
     for (int64_t n : {1, 7, 1536, 77 * 8960 + 3})
       for (int64_t act = 0; act < 4; ++act) {
         out.push_back(elementwiseCase(OpCode::Activation, act, dt, n, seed));

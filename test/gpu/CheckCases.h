@@ -29,6 +29,7 @@ struct Case {
   std::vector<int64_t> outShape;
   int inPlace = -1;            // the output is this input (KVCacheWrite)
   int outputs = 1;             // 2: a second output of outShape (AddRmsNorm)
+  int secondInPlace = -1;      // the second output is this input (RopeKVPairCacheWrite)
   std::vector<float> expected; // the CPU backend's outputs, one after the other
   double tolerance = 0;        // on max |gpu - cpu| / max |cpu|
 };

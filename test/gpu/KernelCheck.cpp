@@ -232,10 +232,12 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
     output.data = reinterpret_cast<void *>(outBuffer.ptr());
   }
 
-  // A second output (AddRmsNorm's normalized rows), poisoned the same way.
+  // A second output (AddRmsNorm's normalized rows), poisoned the same way,
+  // unless it is an input updated in place (the value cache).
+  const bool secondFresh = c.outputs == 2 && c.secondInPlace < 0;
   cuda::DeviceTensor secondOutput = output;
   cuda::DeviceBuffer secondBuffer;
-  if (c.outputs == 2) {
+  if (secondFresh) {
     Result<cuda::DeviceBuffer> b = device_.allocate(std::max<size_t>(outBytes, 16));
     if (!b)
       return b.status();
@@ -246,7 +248,7 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
 
   codegen::test::FlatOp flat(c.desc, k, ids);
   Result<cuda::Launch> launch = cuda::planLaunch(flat.op(), flat.kernel(), inputs, output,
-                                                 c.outputs == 2 ? &secondOutput : nullptr);
+                                                 secondFresh ? &secondOutput : nullptr);
   if (!launch)
     return launch.status();
   cuda::DeviceBuffer workspace;
@@ -267,6 +269,8 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
                           cuda::Dim3{launch->block, 1, 1}, launch->sharedBytes, params);
   };
   const cuda::DeviceBuffer &outBuf = c.inPlace >= 0 ? buffers[size_t(c.inPlace)] : outBuffer;
+  const cuda::DeviceBuffer &secondBuf =
+      c.secondInPlace >= 0 ? buffers[size_t(c.secondInPlace)] : secondBuffer;
   // Runs the kernel and reads back every output, one after the other.
   auto runAndRead = [&](std::vector<uint8_t> &bytes) -> Status {
     VLMC_RETURN_IF_ERROR(go());
@@ -274,7 +278,7 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
     bytes.assign(outBytes * size_t(c.outputs), 0);
     VLMC_RETURN_IF_ERROR(device_.copyToHost(bytes.data(), outBuf, outBytes));
     if (c.outputs == 2)
-      VLMC_RETURN_IF_ERROR(device_.copyToHost(bytes.data() + outBytes, secondBuffer, outBytes));
+      VLMC_RETURN_IF_ERROR(device_.copyToHost(bytes.data() + outBytes, secondBuf, outBytes));
     return device_.synchronize();
   };
   std::vector<uint8_t> first, second;
@@ -282,7 +286,7 @@ Status Checker::execute(check::Case &c, const codegen::KernelSource &k, const Op
   // Second run (same inputs; the in-place write is idempotent).
   if (c.inPlace < 0)
     VLMC_RETURN_IF_ERROR(device_.fill(outBuffer, 0xFF, outBytes));
-  if (c.outputs == 2)
+  if (secondFresh)
     VLMC_RETURN_IF_ERROR(device_.fill(secondBuffer, 0xFF, outBytes));
   VLMC_RETURN_IF_ERROR(runAndRead(second));
 

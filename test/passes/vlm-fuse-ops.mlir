@@ -125,3 +125,79 @@ func.func @rotated_keys_used_twice(%k: tensor<4x2x32xf32>, %pos: tensor<4xi32>, 
   %c = vlm.kv_cache_write %r into %cache at %off : (tensor<4x2x32xf32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
   return %c, %r : tensor<64x2x32xf32>, tensor<4x2x32xf32>
 }
+
+// -----
+
+// A layer's key and value writes, read by one attention: one op writes both.
+// CHECK-LABEL: func.func @key_value_pair
+// CHECK-SAME: (%[[K:.+]]: tensor<1x2x32xbf16>, %[[V:.+]]: tensor<1x2x32xbf16>, %[[Q:.+]]: tensor<1x4x32xbf16>, %[[POS:.+]]: tensor<1xi32>, %[[KC:.+]]: tensor<64x2x32xbf16>, %[[VC:.+]]: tensor<64x2x32xbf16>, %[[OFF:.+]]: tensor<i32>)
+// CHECK-NOT: vlm.kv_cache_write
+// CHECK: %[[KR:.+]], %[[VR:.+]] = vlm.rope_kv_pair_cache_write %[[K]], %[[POS]] into %[[KC]], %[[V]] into %[[VC]] at %[[OFF]] {theta = 1.000000e+04 : f32}
+// CHECK-NOT: vlm.kv_cache_write
+// CHECK: %[[A:.+]] = vlm.attention %[[Q]], %[[KR]], %[[VR]]
+// CHECK: return %[[A]], %[[KR]], %[[VR]]
+// LOC-LABEL: func.func @key_value_pair
+// LOC: vlm.rope_kv_pair_cache_write {{.+}} loc(#[[PAIR:.+]])
+// LOC-DAG: #[[KEYS:.+]] = loc("model.layers.0.self_attn.k")
+// LOC-DAG: #[[VALUES:.+]] = loc("model.layers.0.self_attn.v")
+// LOC-DAG: #[[PAIR]] = loc(fused[#[[KEYS]], #[[VALUES]]])
+func.func @key_value_pair(%k: tensor<1x2x32xbf16>, %v: tensor<1x2x32xbf16>, %q: tensor<1x4x32xbf16>,
+                          %pos: tensor<1xi32>, %kc: tensor<64x2x32xbf16>, %vc: tensor<64x2x32xbf16>,
+                          %off: tensor<i32>) -> (tensor<1x4x32xbf16>, tensor<64x2x32xbf16>, tensor<64x2x32xbf16>) {
+  %kr = vlm.rope_kv_cache_write %k, %pos into %kc at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xbf16>, tensor<1xi32>, tensor<64x2x32xbf16>, tensor<i32>) -> tensor<64x2x32xbf16> loc("model.layers.0.self_attn.k")
+  %vr = vlm.kv_cache_write %v into %vc at %off : (tensor<1x2x32xbf16>, tensor<64x2x32xbf16>, tensor<i32>) -> tensor<64x2x32xbf16> loc("model.layers.0.self_attn.v")
+  %a = vlm.attention %q, %kr, %vr {scale = 0.125 : f32} : (tensor<1x4x32xbf16>, tensor<64x2x32xbf16>, tensor<64x2x32xbf16>) -> tensor<1x4x32xbf16>
+  return %a, %kr, %vr : tensor<1x4x32xbf16>, tensor<64x2x32xbf16>, tensor<64x2x32xbf16>
+}
+
+// -----
+
+// The value write comes first and the rotated keys' rope runs later: the
+// fused op goes at the key write, after both.
+// CHECK-LABEL: func.func @values_first
+// CHECK: vlm.rope %
+// CHECK-NEXT: %{{.+}}, %{{.+}} = vlm.rope_kv_pair_cache_write
+// CHECK-NEXT: vlm.attention
+func.func @values_first(%k: tensor<1x2x32xf32>, %v: tensor<1x2x32xf32>, %q: tensor<1x4x32xf32>,
+                        %pos: tensor<1xi32>, %kc: tensor<64x2x32xf32>, %vc: tensor<64x2x32xf32>,
+                        %off: tensor<i32>) -> tensor<1x4x32xf32> {
+  %vr = vlm.kv_cache_write %v into %vc at %off : (tensor<1x2x32xf32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %qr = vlm.rope %q, %pos {theta = 1.0e4 : f32} : (tensor<1x4x32xf32>, tensor<1xi32>) -> tensor<1x4x32xf32>
+  %kr = vlm.rope_kv_cache_write %k, %pos into %kc at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %a = vlm.attention %qr, %kr, %vr {scale = 0.125 : f32} : (tensor<1x4x32xf32>, tensor<64x2x32xf32>, tensor<64x2x32xf32>) -> tensor<1x4x32xf32>
+  return %a : tensor<1x4x32xf32>
+}
+
+// -----
+
+// The value cache is read between the two writes: moving its write later
+// would change what that read sees, so both writes stay.
+// CHECK-LABEL: func.func @value_cache_read_between
+// CHECK: vlm.kv_cache_write
+// CHECK: vlm.rope_kv_cache_write
+// CHECK-NOT: vlm.rope_kv_pair_cache_write
+func.func @value_cache_read_between(%k: tensor<1x2x32xf32>, %v: tensor<1x2x32xf32>, %q: tensor<1x4x32xf32>,
+                                    %pos: tensor<1xi32>, %kc: tensor<64x2x32xf32>, %vc: tensor<64x2x32xf32>,
+                                    %off: tensor<i32>) -> (tensor<1x4x32xf32>, tensor<64x2x32xf32>) {
+  %vr = vlm.kv_cache_write %v into %vc at %off : (tensor<1x2x32xf32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %early = vlm.add %vr, %vr : tensor<64x2x32xf32>
+  %kr = vlm.rope_kv_cache_write %k, %pos into %kc at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %a = vlm.attention %q, %kr, %vr {scale = 0.125 : f32} : (tensor<1x4x32xf32>, tensor<64x2x32xf32>, tensor<64x2x32xf32>) -> tensor<1x4x32xf32>
+  return %a, %early : tensor<1x4x32xf32>, tensor<64x2x32xf32>
+}
+
+// -----
+
+// Writes at different offsets are not one layer's pair.
+// CHECK-LABEL: func.func @different_offsets
+// CHECK: vlm.rope_kv_cache_write
+// CHECK: vlm.kv_cache_write
+// CHECK-NOT: vlm.rope_kv_pair_cache_write
+func.func @different_offsets(%k: tensor<1x2x32xf32>, %v: tensor<1x2x32xf32>, %q: tensor<1x4x32xf32>,
+                             %pos: tensor<1xi32>, %kc: tensor<64x2x32xf32>, %vc: tensor<64x2x32xf32>,
+                             %off: tensor<i32>, %off2: tensor<i32>) -> tensor<1x4x32xf32> {
+  %kr = vlm.rope_kv_cache_write %k, %pos into %kc at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %vr = vlm.kv_cache_write %v into %vc at %off2 : (tensor<1x2x32xf32>, tensor<64x2x32xf32>, tensor<i32>) -> tensor<64x2x32xf32>
+  %a = vlm.attention %q, %kr, %vr {scale = 0.125 : f32} : (tensor<1x4x32xf32>, tensor<64x2x32xf32>, tensor<64x2x32xf32>) -> tensor<1x4x32xf32>
+  return %a : tensor<1x4x32xf32>
+}

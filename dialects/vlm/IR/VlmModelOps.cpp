@@ -294,6 +294,19 @@ LogicalResult RopeKVCacheWriteOp::verify() {
                       getTheta().convertToFloat(), getSections());
 }
 
+LogicalResult RopeKVPairCacheWriteOp::verify() {
+  if (tensorType(getValues()) != tensorType(getKeys()) ||
+      tensorType(getValueCache()) != tensorType(getKeyCache()))
+    return emitOpError("keys and values, and the two caches, must have one type each");
+  if (failed(verifyCacheWrite(*this, getKeys(), getKeyCache(), getKeyResult().getType(),
+                              getOffset())) ||
+      failed(verifyCacheWrite(*this, getValues(), getValueCache(), getValueResult().getType(),
+                              getOffset())))
+    return failure();
+  return verifyRotary(*this, tensorType(getKeys()), getPositions(), getTheta().convertToFloat(),
+                      getSections());
+}
+
 LogicalResult PixelShuffleOp::verify() {
   RankedTensorType in = tensorType(getInput()), out = getResult().getType();
   int64_t s = getScale();

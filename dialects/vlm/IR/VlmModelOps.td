@@ -184,6 +184,24 @@ def Vlm_RopeKVCacheWriteOp : Vlm_Op<"rope_kv_cache_write", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Vlm_RopeKVPairCacheWriteOp : Vlm_Op<"rope_kv_pair_cache_write", [Pure]> {
+  let summary = "RoPE keys into the key cache and values into the value cache, in one op (vlm-fuse-ops)";
+  let description = [{
+    Exactly `vlm.rope_kv_cache_write` of `keys` into `key_cache` and
+    `vlm.kv_cache_write` of `values` into `value_cache`, both at `offset`:
+    a decoder layer's new keys and values reach the KV cache in one kernel.
+    Keys and values have one shape, and so have the two caches.
+  }];
+  let arguments = (ins Vlm_FloatTensorM:$keys, Vlm_IndexTensor:$positions,
+                       Vlm_FloatTensorM:$key_cache, Vlm_IndexTensor:$offset,
+                       Vlm_FloatTensorM:$values, Vlm_FloatTensorM:$value_cache,
+                       F32Attr:$theta, OptionalAttr<DenseI64ArrayAttr>:$sections,
+                       UnitAttr:$axial);
+  let results = (outs Vlm_FloatTensorM:$key_result, Vlm_FloatTensorM:$value_result);
+  let assemblyFormat = "$keys `,` $positions `into` $key_cache `,` $values `into` $value_cache `at` $offset attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Vlm_ActivationOp : Vlm_Op<"activation", [Pure, SameOperandsAndResultType]> {
   let summary = "Pointwise activation: silu, gelu (erf), gelu_tanh, quick_gelu";
   let arguments = (ins Vlm_FloatTensorM:$input, Vlm_ActivationKindAttr:$kind);

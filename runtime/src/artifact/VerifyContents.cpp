@@ -303,7 +303,9 @@ Status Checker::checkOp(const fb::Function &f, uint32_t k, const fb::Op &op,
                              ", which no input or earlier op produces");
   }
   // Executors write every output an op code defines, and nothing else.
-  const uint32_t expectedOutputs = op.code() == fb::OpCode::AddRmsNorm ? 2 : 1;
+  const uint32_t expectedOutputs =
+      op.code() == fb::OpCode::AddRmsNorm || op.code() == fb::OpCode::RopeKVPairCacheWrite ? 2
+                                                                                            : 1;
   if (length(outputs) != expectedOutputs)
     return fail(where, "has " + str(length(outputs)) + " outputs, " +
                            std::string(fb::EnumNameOpCode(op.code())) + " has exactly " +

@@ -173,7 +173,8 @@ Result<Launch> Planner::plan() {
   case fb::OpCode::LayerNorm:
   case fb::OpCode::AddRmsNorm: s = norm(l); break;
   case fb::OpCode::Rope:
-  case fb::OpCode::RopeKVCacheWrite: s = rope(l); break;
+  case fb::OpCode::RopeKVCacheWrite:
+  case fb::OpCode::RopeKVPairCacheWrite: s = rope(l); break;
   case fb::OpCode::Attention: s = attention(l); break;
   case fb::OpCode::KVCacheWrite: s = kvCacheWrite(l); break;
   case fb::OpCode::Activation:
@@ -328,7 +329,7 @@ Status Planner::rope(Launch &l) {
   if (in_[1].numel() != streams * S)
     return error("positions have shape " + shapeStr(in_[1].shape) + " but " +
                  std::to_string(streams) + " x " + std::to_string(S) + " are needed");
-  if (op_.code() == fb::OpCode::RopeKVCacheWrite) { // rotated rows into the cache
+  if (op_.code() != fb::OpCode::Rope) { // rotated rows into the cache
     VLMC_RETURN_IF_ERROR(requireRank(2, 3, "cache"));
     VLMC_RETURN_IF_ERROR(require(3, "offset"));
     VLMC_RETURN_IF_ERROR(requireInt(3, "offset", true));
@@ -338,6 +339,17 @@ Status Planner::rope(Launch &l) {
       return error("update " + shapeStr(x.shape) + " does not fit cache " + shapeStr(c.shape));
     if (out_.data != c.data)
       return error("the output must be the cache itself (in-place write)");
+    if (op_.code() == fb::OpCode::RopeKVPairCacheWrite) { // values as they are
+      VLMC_RETURN_IF_ERROR(requireRank(4, 3, "values"));
+      VLMC_RETURN_IF_ERROR(requireRank(5, 3, "value cache"));
+      const DeviceTensor &v = in_[4], &vc = in_[5];
+      if (v.dtype != x.dtype || vc.dtype != c.dtype || v.shape != x.shape || vc.shape != c.shape)
+        return error("values " + shapeStr(v.shape) + " and value cache " + shapeStr(vc.shape) +
+                     " differ from keys " + shapeStr(x.shape) + " and key cache " +
+                     shapeStr(c.shape));
+      if (!v.data || !vc.data)
+        return error("null values or value cache");
+    }
     l.args.d[1] = c.shape[0];
     l.args.d[2] = in_[3].dtype == fb::DType::I64 ? 1 : 0;
   } else if (D % 2 != 0 || out_.numel() != x.numel()) {

@@ -179,13 +179,16 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
   }
   if (op.aliasedInput >= 0) // an in-place update: the output is that input
     slots[size_t(out)].tensor = in(op, size_t(op.aliasedInput));
+  if (op.secondAliasedInput >= 0)
+    slots[size_t(op.outputs[1])].tensor = in(op, size_t(op.secondAliasedInput));
   if (op.code == fb::OpCode::KVCacheWrite) {
     const TensorRef &update = in(op, 0), &cache = in(op, 1);
     return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),
                              cache.shape[0], cache.shape[1], cache.shape[2],
                              scalarOf(in(op, 2)));
   }
-  if (op.code == fb::OpCode::RopeKVCacheWrite) { // rotate into scratch, then write
+  if (op.code == fb::OpCode::RopeKVCacheWrite || op.code == fb::OpCode::RopeKVPairCacheWrite) {
+    // Rotate into scratch, then write (and the values as they are).
     const TensorRef &update = in(op, 0), &cache = in(op, 2);
     if (update.dtype != ElementType::kF32 || cache.dtype != ElementType::kF32 ||
         update.shape.size() != 3 || cache.shape.size() != 3 ||
@@ -199,6 +202,16 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
       s = cpu::kvCacheWrite(rotated, update.shape[0], cache.as<float>(), cache.shape[0],
                             cache.shape[1], cache.shape[2], scalarOf(in(op, 3)));
     pool.release(scratch);
+    if (s.isOk() && op.code == fb::OpCode::RopeKVPairCacheWrite) {
+      // Shape inference checked that values and the value cache match.
+      const TensorRef &values = in(op, 4), &valueCache = in(op, 5);
+      if (values.dtype != ElementType::kF32 || valueCache.dtype != ElementType::kF32)
+        return invalidArgument("cannot write values " + shapeString(values.shape) +
+                               " into the value cache: both must be f32");
+      s = cpu::kvCacheWrite(values.as<float>(), values.shape[0], valueCache.as<float>(),
+                            valueCache.shape[0], valueCache.shape[1], valueCache.shape[2],
+                            scalarOf(in(op, 3)));
+    }
     return s;
   }
   // Every output of an op has the first one's shape (AddRmsNorm: the sum and
@@ -340,6 +353,7 @@ Status CpuExecutor::compute(const OpInfo &op, const TensorRef &y) {
   case fb::OpCode::Reshape:
   case fb::OpCode::KVCacheWrite:
   case fb::OpCode::RopeKVCacheWrite:
+  case fb::OpCode::RopeKVPairCacheWrite:
   case fb::OpCode::ArgMax: // sampler kernels, rejected in programs by the verifier
   case fb::OpCode::Sample:
     break; // the others: handled by runOp

@@ -137,6 +137,12 @@ LaunchWork launchWork(fb::OpCode code, const std::vector<cuda::DeviceTensor> &in
   case fb::OpCode::KVCacheWrite:
     w.bytes = 2 * tensorBytes(inputs[0]); // the update, read and written
     return w;
+  case fb::OpCode::RopeKVCacheWrite: // the update and positions; not the cache
+  case fb::OpCode::RopeKVPairCacheWrite:
+    w.bytes = 2 * tensorBytes(inputs[0]) + tensorBytes(inputs[1]);
+    if (code == fb::OpCode::RopeKVPairCacheWrite && inputs.size() > 4)
+      w.bytes += 2 * tensorBytes(inputs[4]);
+    return w;
   case fb::OpCode::Embedding:
   case fb::OpCode::QEmbedding:
     // Only the looked-up rows of the table are read (counted as f32-sized
@@ -252,14 +258,17 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
   };
   if (op.aliasedInput >= 0) { // an in-place update (the KV cache writes)
     y = inputs[size_t(op.aliasedInput)];
+    if (op.secondAliasedInput >= 0) // the value cache: the kernel writes its input
+      slots_[size_t(op.outputs[1])] = inputs[size_t(op.secondAliasedInput)];
   } else {
     // Every output has the first one's shape (AddRmsNorm: the sum and the
     // normalized rows, the launch's second output).
     for (int32_t value : op.outputs)
       VLMC_RETURN_IF_ERROR(allocateOutput(value));
   }
-  const cuda::DeviceTensor *second =
-      op.outputs.size() > 1 ? &slots_[size_t(op.outputs[1])] : nullptr;
+  const cuda::DeviceTensor *second = op.outputs.size() > 1 && op.secondAliasedInput < 0
+                                         ? &slots_[size_t(op.outputs[1])]
+                                         : nullptr;
   if (fop.kernel() < 0)
     return dataLoss("op has no kernel (compile for --target cuda)");
   const fb::Kernel &info = model_.kernelInfo(size_t(fop.kernel()));

@@ -4,12 +4,14 @@ namespace vlmc::exec {
 
 namespace {
 
-// Ops whose output is a view of (or an in-place update to) an input.
-int aliasedInput(fb::OpCode code) {
+// The input that output `output` is a view of (or an in-place update to),
+// or -1.
+int aliasedInput(fb::OpCode code, size_t output) {
   switch (code) {
-  case fb::OpCode::Reshape: return 0;
-  case fb::OpCode::KVCacheWrite: return 1; // the cache
-  case fb::OpCode::RopeKVCacheWrite: return 2;
+  case fb::OpCode::Reshape: return output == 0 ? 0 : -1;
+  case fb::OpCode::KVCacheWrite: return output == 0 ? 1 : -1; // the cache
+  case fb::OpCode::RopeKVCacheWrite: return output == 0 ? 2 : -1;
+  case fb::OpCode::RopeKVPairCacheWrite: return output == 0 ? 2 : output == 1 ? 5 : -1;
   default: return -1;
   }
 }
@@ -67,11 +69,12 @@ Result<Program> Program::load(const fb::Function &function) {
       for (int32_t id : info.outputs)
         if (!inRange(id))
           return fail("an op output refers to no value");
-      int alias = aliasedInput(info.code);
-      if (alias >= 0 && size_t(alias) < info.inputs.size() && info.outputs.size() == 1 &&
-          info.inputs[size_t(alias)] >= 0) {
-        info.aliasedInput = alias;
-        p.roots_[size_t(info.outputs[0])] = p.roots_[size_t(info.inputs[size_t(alias)])];
+      for (size_t o = 0; o < info.outputs.size() && o < 2; ++o) {
+        int alias = aliasedInput(info.code, o);
+        if (alias < 0 || size_t(alias) >= info.inputs.size() || info.inputs[size_t(alias)] < 0)
+          continue;
+        (o == 0 ? info.aliasedInput : info.secondAliasedInput) = alias;
+        p.roots_[size_t(info.outputs[o])] = p.roots_[size_t(info.inputs[size_t(alias)])];
       }
       p.ops_.push_back(std::move(info));
     }

@@ -27,6 +27,8 @@ struct OpInfo {
   // Views and in-place updates (Reshape, the KV cache writes): the input
   // whose storage the output is; -1 for ops that write fresh storage.
   int aliasedInput = -1;
+  // The same for the second output (RopeKVPairCacheWrite: the value cache).
+  int secondAliasedInput = -1;
   // Storage roots whose last use is this op: released right after it.
   std::vector<int32_t> release;
 };

@@ -76,6 +76,11 @@ Result<std::vector<int64_t>> inferOutputShape(
     if (missing(4))
       return dataLoss("missing input");
     return input(2);
+  case fb::OpCode::RopeKVPairCacheWrite: // both outputs
+    if (missing(6) || input(2) != input(5) || input(0) != input(4))
+      return dataLoss("a key/value pair write needs keys and values of one shape and two "
+                      "caches of one shape");
+    return input(2);
   case fb::OpCode::SpliceImageTokens:
     if (missing(2))
       return dataLoss("missing input");

@@ -82,11 +82,13 @@ func.func @derived_parameters(%x: tensor<?x64xf32>, %pos: tensor<2x?xi32>) -> te
 // CHECK: %{{.+}}, %{{.+}} = vlm.add_rms_norm %{{.+}}, %{{.+}}, %{{.+}} {epsilon = 9.99999997E-7 : f32} : (tensor<1x128xbf16>, tensor<1x128xbf16>, tensor<128xbf16>) -> (tensor<1x128xbf16>, tensor<1x128xbf16>)
 // CHECK: vlm.gated_activation <silu> %{{.+}}, %{{.+}} : tensor<1x256xbf16>
 // CHECK: vlm.rope_kv_cache_write %{{.+}}, %{{.+}} into %{{.+}} at %{{.+}} {theta = 1.000000e+04 : f32} : (tensor<1x2x32xbf16>, tensor<1xi32>, tensor<64x2x32xbf16>, tensor<i32>) -> tensor<64x2x32xbf16>
+// CHECK: %{{.+}}, %{{.+}} = vlm.rope_kv_pair_cache_write %{{.+}}, %{{.+}} into %{{.+}}, %{{.+}} into %{{.+}} at %{{.+}} {theta = 1.000000e+04 : f32} : (tensor<1x2x32xbf16>, tensor<1xi32>, tensor<64x2x32xbf16>, tensor<i32>, tensor<1x2x32xbf16>, tensor<64x2x32xbf16>) -> (tensor<64x2x32xbf16>, tensor<64x2x32xbf16>)
 func.func @fused(%a: tensor<1x128xbf16>, %b: tensor<1x128xbf16>, %w: tensor<128xbf16>,
                  %gate: tensor<1x256xbf16>, %up: tensor<1x256xbf16>, %k: tensor<1x2x32xbf16>,
                  %pos: tensor<1xi32>, %cache: tensor<64x2x32xbf16>, %off: tensor<i32>) -> (tensor<1x128xbf16>, tensor<1x256xbf16>) {
   %sum, %normed = vlm.add_rms_norm %a, %b, %w {epsilon = 1.0e-6 : f32} : (tensor<1x128xbf16>, tensor<1x128xbf16>, tensor<128xbf16>) -> (tensor<1x128xbf16>, tensor<1x128xbf16>)
   %m = vlm.gated_activation <silu> %gate, %up : tensor<1x256xbf16>
   %c = vlm.rope_kv_cache_write %k, %pos into %cache at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xbf16>, tensor<1xi32>, tensor<64x2x32xbf16>, tensor<i32>) -> tensor<64x2x32xbf16>
+  %kc, %vc = vlm.rope_kv_pair_cache_write %k, %pos into %cache, %k into %cache at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xbf16>, tensor<1xi32>, tensor<64x2x32xbf16>, tensor<i32>, tensor<1x2x32xbf16>, tensor<64x2x32xbf16>) -> (tensor<64x2x32xbf16>, tensor<64x2x32xbf16>)
   return %sum, %m : tensor<1x128xbf16>, tensor<1x256xbf16>
 }

@@ -246,3 +246,27 @@ func.func @reshape_dynamic(%x: tensor<?x64xf32>) {
   %0 = vlm.reshape %x : (tensor<?x64xf32>) -> tensor<6x64xf32>
   return
 }
+
+// -----
+
+func.func @rope_kv_pair_values_shape(%k: tensor<1x2x32xf32>, %v: tensor<2x2x32xf32>, %pos: tensor<1xi32>, %cache: tensor<64x2x32xf32>, %off: tensor<i32>) {
+  // expected-error @+1 {{'vlm.rope_kv_pair_cache_write' op keys and values, and the two caches, must have one type each}}
+  %0:2 = vlm.rope_kv_pair_cache_write %k, %pos into %cache, %v into %cache at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>, tensor<2x2x32xf32>, tensor<64x2x32xf32>) -> (tensor<64x2x32xf32>, tensor<64x2x32xf32>)
+  return
+}
+
+// -----
+
+func.func @rope_kv_pair_value_result(%k: tensor<1x2x32xf32>, %pos: tensor<1xi32>, %cache: tensor<64x2x32xf32>, %off: tensor<i32>) {
+  // expected-error @+1 {{'vlm.rope_kv_pair_cache_write' op result type must equal the cache type}}
+  %0:2 = vlm.rope_kv_pair_cache_write %k, %pos into %cache, %k into %cache at %off {theta = 1.0e4 : f32} : (tensor<1x2x32xf32>, tensor<1xi32>, tensor<64x2x32xf32>, tensor<i32>, tensor<1x2x32xf32>, tensor<64x2x32xf32>) -> (tensor<64x2x32xf32>, tensor<32x2x32xf32>)
+  return
+}
+
+// -----
+
+func.func @rope_kv_pair_positions(%k: tensor<2x2x32xf32>, %pos: tensor<3xi32>, %cache: tensor<64x2x32xf32>, %off: tensor<i32>) {
+  // expected-error @+1 {{'vlm.rope_kv_pair_cache_write' op positions length is 3 but must be 2}}
+  %0:2 = vlm.rope_kv_pair_cache_write %k, %pos into %cache, %k into %cache at %off {theta = 1.0e4 : f32} : (tensor<2x2x32xf32>, tensor<3xi32>, tensor<64x2x32xf32>, tensor<i32>, tensor<2x2x32xf32>, tensor<64x2x32xf32>) -> (tensor<64x2x32xf32>, tensor<64x2x32xf32>)
+  return
+}

@@ -47,6 +47,9 @@
 //   RopeKVCacheWrite            as Rope and KVCacheWrite: d[0] = S, d[1] = T,
 //                               d[2] = 1 when the offset is int64; f[0] = theta;
 //                               p[0] = the cache (input 2), updated in place
+//   RopeKVPairCacheWrite        as RopeKVCacheWrite for the keys; the values
+//                               (p[5], input 4) go unrotated into the value
+//                               cache (p[6], input 5), updated in place
 //   Activation, Add, Mul,
 //   GatedActivation             d[0] = number of elements
 //   PixelShuffle                d[0] = images, d[1] = G (grid side)

@@ -119,6 +119,8 @@ std::vector<OpDesc> compileGrid() {
     rk.f32Attrs = {1000000.0f};
     rk.i64Attrs = {16, 24, 24};
     g.push_back(rk);
+    rk.code = OpCode::RopeKVPairCacheWrite;
+    g.push_back(rk);
 
     OpDesc r;
     r.code = OpCode::Rope;

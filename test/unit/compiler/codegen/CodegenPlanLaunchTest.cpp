@@ -409,6 +409,38 @@ TEST(CodegenPlanLaunch, RopeKvCacheWriteIsInPlace) {
   EXPECT_FALSE(plan(d, wide, in[2]).launch.isOk());
 }
 
+// Keys and values into their caches: the keys as RopeKVCacheWrite, the
+// values (input 4) into the value cache (input 5), both in place; the value
+// pair must have the key pair's shapes.
+TEST(CodegenPlanLaunch, RopeKvPairCacheWriteTakesTheValuesAlong) {
+  OpDesc d;
+  d.code = OpCode::RopeKVPairCacheWrite;
+  d.heads = d.kvHeads = 2;
+  d.headDim = 128;
+  d.f32Attrs = {1000000.0f};
+  d.i64Attrs = {16, 24, 24};
+  const std::vector<DeviceTensor> in = {
+      tensor(1, DType::BF16, {1, 2, 128}), tensor(2, DType::I32, {3, 1}),
+      tensor(3, DType::BF16, {4096, 2, 128}), tensor(4, DType::I32, {}),
+      tensor(5, DType::BF16, {1, 2, 128}), tensor(6, DType::BF16, {4096, 2, 128})};
+  Planned p = plan(d, in, in[2]);
+  ASSERT_TRUE(p.launch.isOk()) << p.launch.status().message();
+  EXPECT_EQ(p.launch->args.p[0], in[2].data);
+  EXPECT_EQ(p.launch->args.p[5], in[4].data);
+  EXPECT_EQ(p.launch->args.p[6], in[5].data);
+  EXPECT_EQ(p.launch->args.d[2], 0); // i32 offset
+  EXPECT_EQ(p.launch->grid[0], 1u);
+  std::vector<DeviceTensor> bad = in;
+  bad[4].shape = {2, 2, 128};
+  EXPECT_FALSE(plan(d, bad, in[2]).launch.isOk());
+  bad = in;
+  bad[5].dtype = DType::F32;
+  EXPECT_FALSE(plan(d, bad, in[2]).launch.isOk());
+  bad = in;
+  bad.pop_back();
+  EXPECT_FALSE(plan(d, bad, in[2]).launch.isOk());
+}
+
 TEST(CodegenPlanLaunch, KvCacheWriteIsInPlace) {
   OpDesc d;
   d.code = OpCode::KVCacheWrite;
