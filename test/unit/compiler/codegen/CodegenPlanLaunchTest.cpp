@@ -385,13 +385,19 @@ TEST(CodegenPlanLaunch, RopeSpreadsHeadsOverThreads) {
 
 // RoPE into the cache: the output is the cache (input 2), written in place
 // at the device-side offset; a thread per (token, head, 4 slots) as Rope.
-TEST(CodegenPlanLaunch, RopeKvCacheWriteIsInPlace) {
+// Qwen2-VL's decode-step keys: 2 heads of 128, M-RoPE sections.
+OpDesc ropeCacheWriteDesc(OpCode code) {
   OpDesc d;
-  d.code = OpCode::RopeKVCacheWrite;
+  d.code = code;
   d.heads = d.kvHeads = 2;
   d.headDim = 128;
   d.f32Attrs = {1000000.0f};
   d.i64Attrs = {16, 24, 24};
+  return d;
+}
+
+TEST(CodegenPlanLaunch, RopeKvCacheWriteIsInPlace) {
+  const OpDesc d = ropeCacheWriteDesc(OpCode::RopeKVCacheWrite);
   const std::vector<DeviceTensor> in = {
       tensor(1, DType::BF16, {1, 2, 128}), tensor(2, DType::I32, {3, 1}),
       tensor(3, DType::BF16, {4096, 2, 128}), tensor(4, DType::I64, {})};
@@ -413,12 +419,7 @@ TEST(CodegenPlanLaunch, RopeKvCacheWriteIsInPlace) {
 // values (input 4) into the value cache (input 5), both in place; the value
 // pair must have the key pair's shapes.
 TEST(CodegenPlanLaunch, RopeKvPairCacheWriteTakesTheValuesAlong) {
-  OpDesc d;
-  d.code = OpCode::RopeKVPairCacheWrite;
-  d.heads = d.kvHeads = 2;
-  d.headDim = 128;
-  d.f32Attrs = {1000000.0f};
-  d.i64Attrs = {16, 24, 24};
+  const OpDesc d = ropeCacheWriteDesc(OpCode::RopeKVPairCacheWrite);
   const std::vector<DeviceTensor> in = {
       tensor(1, DType::BF16, {1, 2, 128}), tensor(2, DType::I32, {3, 1}),
       tensor(3, DType::BF16, {4096, 2, 128}), tensor(4, DType::I32, {}),
