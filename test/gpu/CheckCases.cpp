@@ -686,11 +686,7 @@ CaseSpec sampleCase(DType dt, int64_t n, const std::string &name, cpu::SamplingS
                 ids.push_back(int32_t(std::max_element(row, row + n) - row));
                 c.inputs.push_back(floats(dt, {2, n}, x));
                 c.inputs.push_back(ints({int64_t(ids.size())}, ids));
-                cpu::SamplingStep step;
-                step.spec = sampling;
-                step.penalized = ids.data();
-                step.penalizedCount = ids.size();
-                step.draw = draw;
+                const cpu::SamplingStep step{sampling, ids.data(), ids.size(), draw};
                 cpu::SamplingScratch scratch;
                 c.expected = {float(cpu::sampleToken(x.data() + n, n, step, scratch))};
                 return c;

@@ -17,11 +17,7 @@ constexpr uint64_t kDraws = uint64_t(1) << 53;
 
 int32_t pick(const std::vector<float> &logits, cpu::SamplingSpec spec, uint64_t draw,
              const std::vector<int32_t> &penalized = {}) {
-  cpu::SamplingStep step;
-  step.spec = spec;
-  step.penalized = penalized.data();
-  step.penalizedCount = penalized.size();
-  step.draw = draw;
+  const cpu::SamplingStep step{spec, penalized.data(), penalized.size(), draw};
   cpu::SamplingScratch scratch;
   return cpu::sampleToken(logits.data(), int64_t(logits.size()), step, scratch);
 }

@@ -357,11 +357,8 @@ TEST_P(CudaGraphTest, SampledPickOnTheDeviceMatchesTheHost) {
   cpu::SamplingScratch scratch;
   int distinct = 0;
   for (int i = 0; i < kSteps; ++i) {
-    cpu::SamplingStep step;
-    step.spec = specs[i % std::size(specs)];
-    step.penalized = history.data();
-    step.penalizedCount = history.size();
-    step.draw = rng() >> 11;
+    const cpu::SamplingStep step{specs[i % std::size(specs)], history.data(), history.size(),
+                                 rng() >> 11};
     Result<int32_t> picked = (*device)->decodeSample(history.back(), step);
     ASSERT_TRUE(picked.isOk()) << picked.status().message();
     Result<TensorRef> logits = (*host)->decode(history.back());
