@@ -177,10 +177,10 @@ Status CpuExecutor::runOp(const Program &program, const OpInfo &op) {
     slots[size_t(out)].tensor = TensorRef{in(op, 0).dtype, *shape, in(op, 0).data};
     return Status::ok();
   }
-  if (op.aliasedInput >= 0) // an in-place update: the output is that input
-    slots[size_t(out)].tensor = in(op, size_t(op.aliasedInput));
-  if (op.secondAliasedInput >= 0)
-    slots[size_t(op.outputs[1])].tensor = in(op, size_t(op.secondAliasedInput));
+  // In-place updates: such an output is that input.
+  for (size_t o = 0; o < op.outputs.size() && o < op.aliasedInputs.size(); ++o)
+    if (op.aliasedInputs[o] >= 0)
+      slots[size_t(op.outputs[o])].tensor = in(op, size_t(op.aliasedInputs[o]));
   if (op.code == fb::OpCode::KVCacheWrite) {
     const TensorRef &update = in(op, 0), &cache = in(op, 1);
     return cpu::kvCacheWrite(update.as<float>(), update.shape[0], cache.as<float>(),

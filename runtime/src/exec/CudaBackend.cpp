@@ -256,17 +256,19 @@ Status CudaExecutor::runOp(const Program &program, const OpInfo &op) {
     t.data = reinterpret_cast<void *>(pool_[size_t(*buffer)].memory.ptr());
     return Status::ok();
   };
-  if (op.aliasedInput >= 0) { // an in-place update (the KV cache writes)
-    y = inputs[size_t(op.aliasedInput)];
-    if (op.secondAliasedInput >= 0) // the value cache: the kernel writes its input
-      slots_[size_t(op.outputs[1])] = inputs[size_t(op.secondAliasedInput)];
+  if (op.aliasedInputs[0] >= 0) { // in-place updates (the KV cache writes)
+    for (size_t o = 0; o < op.outputs.size() && o < op.aliasedInputs.size(); ++o)
+      if (op.aliasedInputs[o] >= 0)
+        slots_[size_t(op.outputs[o])] = inputs[size_t(op.aliasedInputs[o])];
   } else {
     // Every output has the first one's shape (AddRmsNorm: the sum and the
     // normalized rows, the launch's second output).
     for (int32_t value : op.outputs)
       VLMC_RETURN_IF_ERROR(allocateOutput(value));
   }
-  const cuda::DeviceTensor *second = op.outputs.size() > 1 && op.secondAliasedInput < 0
+  // A second output the kernel writes through its input pointer (the value
+  // cache) is no launch output.
+  const cuda::DeviceTensor *second = op.outputs.size() > 1 && op.aliasedInputs[1] < 0
                                          ? &slots_[size_t(op.outputs[1])]
                                          : nullptr;
   if (fop.kernel() < 0)

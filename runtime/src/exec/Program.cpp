@@ -69,11 +69,11 @@ Result<Program> Program::load(const fb::Function &function) {
       for (int32_t id : info.outputs)
         if (!inRange(id))
           return fail("an op output refers to no value");
-      for (size_t o = 0; o < info.outputs.size() && o < 2; ++o) {
+      for (size_t o = 0; o < info.outputs.size() && o < info.aliasedInputs.size(); ++o) {
         int alias = aliasedInput(info.code, o);
         if (alias < 0 || size_t(alias) >= info.inputs.size() || info.inputs[size_t(alias)] < 0)
           continue;
-        (o == 0 ? info.aliasedInput : info.secondAliasedInput) = alias;
+        info.aliasedInputs[o] = alias;
         p.roots_[size_t(info.outputs[o])] = p.roots_[size_t(info.inputs[size_t(alias)])];
       }
       p.ops_.push_back(std::move(info));

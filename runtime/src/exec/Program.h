@@ -7,6 +7,7 @@
 #include "vlmc/exec/Tensor.h"
 #include "vlmc/support/Status.h"
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,11 +25,10 @@ struct OpInfo {
   std::vector<int32_t> inputs; // -1 for absent optional operands
   std::vector<int32_t> outputs;
   std::string layer;
-  // Views and in-place updates (Reshape, the KV cache writes): the input
-  // whose storage the output is; -1 for ops that write fresh storage.
-  int aliasedInput = -1;
-  // The same for the second output (RopeKVPairCacheWrite: the value cache).
-  int secondAliasedInput = -1;
+  // Per output, for views and in-place updates (Reshape, the KV cache
+  // writes): the input whose storage that output is; -1 for fresh storage.
+  // The verifier allows at most two outputs.
+  std::array<int, 2> aliasedInputs = {-1, -1};
   // Storage roots whose last use is this op: released right after it.
   std::vector<int32_t> release;
 };
